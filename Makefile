@@ -1,0 +1,88 @@
+# The single entry point: make run | test | train | knowledge | lint | format | bench | clean
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Rasa 3.6 needs Python 3.10 exactly. Override with: make PYTHON=/path/to/python3.10 ...
+PYTHON ?= $(shell for c in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
+	$$c -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' >/dev/null 2>&1 && { echo $$c; break; }; done)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+export BOT_DATA_DIR ?= var
+export KNOWLEDGE_DB ?= $(BOT_DATA_DIR)/knowledge.db
+export MUNICIPALITY ?= Ballerup
+export BOT_HOST ?= 127.0.0.1
+export BOT_PORT ?= 5005
+export ACTION_HOST ?= 127.0.0.1
+export ACTION_PORT ?= 5055
+export ACTION_ENDPOINT_URL ?= http://$(ACTION_HOST):$(ACTION_PORT)/webhook
+export CORS_ORIGINS ?= http://127.0.0.1:8000 http://localhost:8000
+# Quieter TensorFlow, which Rasa imports even when no component uses it.
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+
+MODEL := models/assistant.tar.gz
+PIPELINE_STAMP := $(BOT_DATA_DIR)/nlp-pipeline.txt
+KNOWLEDGE_FILES := $(shell find knowledge -name '*.yml')
+TRAINING_FILES := config.yml domain.yml $(shell find data -name '*.yml') data/nlu/lookups.yml bot/nlp.py
+
+.PHONY: help install knowledge train run test lint format bench clean python
+
+help:
+	@echo "make run    start the assistant (Rasa on :$(BOT_PORT), actions on :$(ACTION_PORT))"
+	@echo "make test   run the whole test suite"
+	@echo "make train  train the model if its data changed"
+	@echo "make lint   ruff check and format check"
+
+python:
+	@if [ -z "$(PYTHON)" ]; then \
+		echo "Rasa 3.6 needs Python 3.10, and no python3.10 was found."; \
+		echo "Install Python 3.10, or point to it: make PYTHON=/path/to/python3.10 $(MAKECMDGOALS)"; \
+		exit 1; \
+	fi
+
+$(INSTALLED): pyproject.toml
+	@$(MAKE) --no-print-directory python
+	@if [ ! -x $(BIN)/python ] || ! $(BIN)/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then \
+		rm -rf $(VENV) && $(PYTHON) -m venv $(VENV); fi
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24" wheel
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(INSTALLED)
+
+# The database and the NLU lookup of service names are both built from knowledge/.
+$(KNOWLEDGE_DB) data/nlu/lookups.yml &: $(INSTALLED) $(KNOWLEDGE_FILES) $(wildcard bot/knowledge/*.py)
+	$(BIN)/python -m bot.knowledge build --db $(KNOWLEDGE_DB) --lookups data/nlu/lookups.yml
+	@touch $(KNOWLEDGE_DB)
+
+knowledge: $(KNOWLEDGE_DB)
+
+# Rewritten only when the Danish spaCy pipeline changes (e.g. da_core_news_sm installed).
+$(PIPELINE_STAMP): $(INSTALLED) FORCE
+	@$(BIN)/python -m bot.nlp $@ 2>/dev/null | sed 's/^/Danish spaCy pipeline: /'
+
+$(MODEL): $(INSTALLED) $(TRAINING_FILES) $(PIPELINE_STAMP)
+	$(BIN)/rasa train --fixed-model-name assistant --out models
+	@touch $@
+
+train: $(MODEL)
+
+run: $(MODEL) $(KNOWLEDGE_DB)
+	$(BIN)/honcho start -f Procfile
+
+test: $(MODEL) $(KNOWLEDGE_DB)
+	$(BIN)/python -m pytest
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check bot tests
+	$(BIN)/ruff format --check bot tests
+
+format: $(INSTALLED)
+	$(BIN)/ruff check --fix bot tests
+	$(BIN)/ruff format bot tests
+
+clean:
+	rm -rf models $(BOT_DATA_DIR) .pytest_cache
+
+FORCE:

@@ -1,0 +1,1 @@
+"""Danish self-service assistant for adult social services (Fronten, Ballerup Kommune)."""

@@ -1,0 +1,58 @@
+"""What every action that reads the knowledge base shares."""
+
+from __future__ import annotations
+
+import json
+import threading
+from abc import ABC, abstractmethod
+from typing import Any
+
+from rasa_sdk import Action
+
+from bot.knowledge import KnowledgeRepository
+from bot.settings import Settings
+
+_lock = threading.Lock()
+_default: KnowledgeRepository | None = None
+
+
+def default_repository() -> KnowledgeRepository:
+    """The process-wide repository, opened on first use (never at import time)."""
+    global _default
+    with _lock:
+        if _default is None:
+            settings = Settings.from_env()
+            _default = KnowledgeRepository.open(settings.knowledge_db, settings.municipality)
+        return _default
+
+
+class KnowledgeAction(Action, ABC):
+    """An action that reads the knowledge base (abstract, so rasa_sdk does not register it).
+
+    Args:
+        repository: The repository to use; tests pass an in-memory one. Defaults to the
+            process-wide repository from the environment.
+
+    """
+
+    def __init__(self, repository: KnowledgeRepository | None = None) -> None:
+        self._repository = repository
+
+    @abstractmethod
+    def name(self) -> str:
+        """The action's name in the domain."""
+
+    @property
+    def repository(self) -> KnowledgeRepository:
+        """The knowledge repository."""
+        return self._repository or default_repository()
+
+
+def intent_payload(intent: str, **entities: Any) -> str:
+    """A button payload that sends an intent with entities, e.g. ``/ask_cost{"service":"bpa"}``."""
+    return f"/{intent}{json.dumps(entities, ensure_ascii=False, separators=(',', ':'))}"
+
+
+def topic_intent(topic: str) -> str:
+    """The intent that asks about a topic: ``cost`` is asked by ``ask_cost``."""
+    return "inform_service" if topic == "overview" else f"ask_{topic}"

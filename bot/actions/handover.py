@@ -1,0 +1,67 @@
+"""Handing the citizen over to people: Fronten's contact details and out-of-scope questions."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions.base import KnowledgeAction
+
+
+class _ContactAction(KnowledgeAction):
+    """Utters a response filled with one contact point's details and source."""
+
+    contact_id = "fronten"
+    response = ""
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        """Utters the response, or a plain one when the municipality has no such contact."""
+        contact = self.repository.contact(self.contact_id)
+        if contact is None:
+            dispatcher.utter_message(response=f"{self.response}_no_contact")
+            return []
+        dispatcher.utter_message(
+            response=self.response,
+            contact_name=contact.name,
+            contact_address=contact.address,
+            contact_phone=contact.phone,
+            contact_email=contact.email,
+            source=contact.document_title,
+            section=contact.section,
+        )
+        return []
+
+
+class ActionContactFronten(_ContactAction):
+    """Gives Fronten's address, phone number and e-mail."""
+
+    response = "utter_contact"
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_contact_fronten"
+
+
+class ActionHandover(_ContactAction):
+    """The citizen wants a person: say how to reach Fronten's staff."""
+
+    response = "utter_handover"
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_handover"
+
+
+class ActionOutOfScope(_ContactAction):
+    """Says politely what the assistant cannot help with and points to the municipality."""
+
+    contact_id = "general"
+    response = "utter_out_of_scope"
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_out_of_scope"

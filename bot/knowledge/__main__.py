@@ -1,0 +1,3 @@
+from bot.knowledge.cli import cli
+
+cli()

@@ -1,0 +1,149 @@
+"""Danish spaCy for Rasa: ``da_core_news_sm`` when installed, otherwise an offline pipeline.
+
+The offline pipeline is ``spacy.blank("da")`` with the lookup lemmatizer, whose Danish
+tables ship in ``spacy-lookups-data``; nothing is downloaded.
+
+Run ``python -m bot.nlp`` to print which pipeline this machine would use.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from typing import Any, Dict, List
+
+import spacy
+from rasa.engine.graph import ExecutionContext
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.classifiers.fallback_classifier import FallbackClassifier
+from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+from rasa.nlu.utils import spacy_utils
+from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.training_data.message import Message
+
+logger = logging.getLogger(__name__)
+
+TRAINED_MODEL = "da_core_news_sm"
+OFFLINE_MODEL = "blank-da+lookup-lemmatizer"
+
+
+def load_danish(preference: str = "auto") -> spacy_utils.SpacyModel:
+    """Loads the Danish pipeline.
+
+    Args:
+        preference: ``auto`` (the trained model if installed, else offline),
+            ``da_core_news_sm`` or ``blank``. The ``DANISH_SPACY_MODEL`` environment
+            variable overrides it.
+
+    Returns:
+        The loaded pipeline and its name, e.g. ``da_core_news_sm-3.4.0``.
+
+    Raises:
+        OSError: ``da_core_news_sm`` was asked for explicitly and is not installed.
+
+    """
+    preference = os.environ.get("DANISH_SPACY_MODEL", preference or "auto")
+    if preference in ("auto", TRAINED_MODEL):
+        try:
+            nlp = spacy.load(TRAINED_MODEL, disable=["parser"])
+            return spacy_utils.SpacyModel(nlp, f"{TRAINED_MODEL}-{nlp.meta.get('version', '?')}")
+        except OSError:
+            if preference == TRAINED_MODEL:
+                raise
+    nlp = spacy.blank("da")
+    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    nlp.initialize()
+    return spacy_utils.SpacyModel(nlp, OFFLINE_MODEL)
+
+
+@DefaultV1Recipe.register(
+    [
+        DefaultV1Recipe.ComponentType.MODEL_LOADER,
+        DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER,
+    ],
+    is_trainable=False,
+    model_from="SpacyNLP",
+)
+class SpacyNLP(spacy_utils.SpacyNLP):
+    """Rasa's SpacyNLP, choosing the Danish pipeline that is available.
+
+    The class keeps Rasa's name because SpacyTokenizer finds its model provider by
+    class name.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        """Default config: pick the pipeline automatically."""
+        return {**spacy_utils.SpacyNLP.get_default_config(), "model": "auto"}
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> SpacyNLP:
+        """Loads the Danish pipeline and logs which one it is."""
+        model = load_danish(config.get("model", "auto"))
+        logger.info("Danish spaCy pipeline: %s", model.model_name)
+        if model.model_name == OFFLINE_MODEL:
+            logger.info("Install the 'da' extra to use %s instead.", TRAINED_MODEL)
+        return cls(model, {**cls.get_default_config(), **config})
+
+
+def _has_words(message: Message) -> bool:
+    return bool((message.get(TEXT) or "").strip())
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class BlankAwareLogisticRegressionClassifier(LogisticRegressionClassifier):
+    """Rasa's LogisticRegressionClassifier, which leaves blank messages unclassified.
+
+    The stock component raises on a message without features, and Rasa then answers
+    nothing; a blank message is left for the fallback classifier instead.
+    """
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Classifies the messages that have words."""
+        with_words = [m for m in messages if _has_words(m)]
+        if with_words:
+            super().process(with_words)
+        return messages
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class BlankAwareFallbackClassifier(FallbackClassifier):
+    """Rasa's FallbackClassifier, which also falls back on a message with no words.
+
+    Rasa's classifiers skip a blank message, so without this it gets no intent and the
+    citizen gets no reply at all.
+    """
+
+    def _should_fallback(self, message: Message) -> bool:
+        if not _has_words(message):
+            return True
+        return super()._should_fallback(message)
+
+
+def main() -> None:
+    """Prints the pipeline in use, or writes it to a file only when it changed.
+
+    The Makefile uses the file to retrain when the pipeline changes.
+    """
+    name = load_danish().model_name
+    if len(sys.argv) > 1:
+        path = sys.argv[1]
+        current = open(path, encoding="utf-8").read().strip() if os.path.exists(path) else None
+        if current != name:
+            os.makedirs(os.path.dirname(path) or ".", exist_ok=True)
+            with open(path, "w", encoding="utf-8") as file:
+                file.write(name + "\n")
+    print(name)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""Starts the real Rasa and action servers on free loopback ports for end-to-end tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterator
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+MODEL = ROOT / "models" / "assistant.tar.gz"
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float = 180) -> None:
+    """Polls a URL until it answers, failing early if the process died."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(
+                f"server exited with {process.returncode}:\n{log.read_text()[-3000:]}"
+            )
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.RequestException:
+            time.sleep(0.5)
+    raise TimeoutError(f"{url} did not answer in {timeout} s:\n{log.read_text()[-3000:]}")
+
+
+@contextmanager
+def running(
+    command: list[str], url: str, env: dict[str, str], log: Path
+) -> Iterator[subprocess.Popen]:
+    """Runs a server until the block ends."""
+    with log.open("w") as out:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+        try:
+            wait_until_up(url, process, log)
+            yield process
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@contextmanager
+def assistant(tmp: Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """Starts the action server and the Rasa server; yields the REST webhook URL."""
+    action_port, bot_port = free_port(), free_port()
+    env = {
+        **os.environ,
+        "ACTION_HOST": "127.0.0.1",
+        "ACTION_PORT": str(action_port),
+        "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
+        "KNOWLEDGE_DB": os.environ.get("KNOWLEDGE_DB", str(ROOT / "var" / "knowledge.db")),
+        "TF_CPP_MIN_LOG_LEVEL": "2",
+        **(extra_env or {}),
+    }
+    actions = [str(BIN / "python"), "-m", "bot.action_server"]
+    rasa = [
+        str(BIN / "rasa"), "run", "--model", str(MODEL), "--interface", "127.0.0.1",
+        "--port", str(bot_port), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+    ]  # fmt: skip
+    with running(actions, f"http://127.0.0.1:{action_port}/health", env, tmp / "actions.log"):
+        with running(rasa, f"http://127.0.0.1:{bot_port}/", env, tmp / "rasa.log"):
+            yield f"http://127.0.0.1:{bot_port}/webhooks/rest/webhook"

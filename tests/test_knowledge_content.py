@@ -1,0 +1,134 @@
+"""The real knowledge base: coverage, fidelity to the seed documents, and consistency."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import yaml
+
+from bot.knowledge import KnowledgeRepository, load_knowledge
+from bot.knowledge.nlu import lookup_document
+from tests.conftest import ROOT, SEEDS
+
+KNOWLEDGE = load_knowledge(ROOT / "knowledge")
+BALLERUP = {
+    "forebyggende": "82a",
+    "bostoette": "85",
+    "bpa": "96",
+    "ledsagerordning": "97",
+    "stoettekontaktperson": "99",
+    "merudgifter": "100",
+    "beskyttet_beskaeftigelse": "103",
+    "aktivitets_samvaerstilbud": "104",
+    "midlertidigt_botilbud": "107",
+    "laengerevarende_botilbud": "108",
+}
+BOSTOETTE_TOPICS = [
+    "apply", "eligibility", "exclusions", "content", "not_included", "amount", "provider",
+    "relative", "duration", "follow_up", "processing_time", "cost", "complaint",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("service", "paragraph"), BALLERUP.items())
+def test_every_ballerup_service_is_covered(real_repository, service, paragraph) -> None:
+    assert real_repository.service_by_paragraph(f"§ {paragraph}").id == service
+    assert real_repository.answers(service, "overview") or real_repository.answers(
+        service, "eligibility"
+    )
+
+
+@pytest.mark.parametrize("topic", BOSTOETTE_TOPICS)
+def test_bostoette_answers_every_kind_of_question(real_repository, topic) -> None:
+    assert real_repository.answers("bostoette", topic)
+
+
+def test_gladsaxe_sub_interventions_are_stored_under_gladsaxe(real_db) -> None:
+    gladsaxe = KnowledgeRepository(real_db, "Gladsaxe").services()
+    assert len(gladsaxe) == 12
+    assert all(s.id.startswith("gladsaxe_") and s.paragraphs == ("85",) for s in gladsaxe)
+    ballerup_ids = {s.id for s in KnowledgeRepository(real_db, "Ballerup").services()}
+    assert ballerup_ids == set(BALLERUP)
+
+
+def test_preventive_offers_have_no_right_of_complaint(real_repository) -> None:
+    [answer] = real_repository.answers("forebyggende", "complaint")
+    assert re.search(r"\b(ingen|ikke)\b.*klage", answer.text, re.IGNORECASE)
+    assert "Ankestyrelsen" not in answer.text
+    assert answer.document == "003_bb55e8463fd74a01.txt"
+
+
+def test_newer_document_wins_and_the_disagreement_is_noted(real_repository) -> None:
+    [answer] = real_repository.answers("bostoette", "follow_up")
+    assert answer.document == "002_c06acd35504c08bd.txt"
+    assert "12" in answer.note and "12" not in answer.text
+
+
+def test_key_figures(real_repository) -> None:
+    fronten = real_repository.contact("fronten")
+    assert (fronten.address, fronten.phone, fronten.email) == (
+        "Parkvej 10, 2750 Ballerup",
+        "44 77 34 43",
+        "ss-front@balk.dk",
+    )
+    texts = " ".join(a.text for a in real_repository.answers("bostoette", "processing_time"))
+    assert "30 hverdage" in texts and "10 dage" in texts
+    complaint = real_repository.answers("bostoette", "complaint")[0].text
+    assert "fire uger" in complaint or "4 uger" in complaint
+    assert "15 timer" in real_repository.answers("ledsagerordning", "amount")[0].text
+
+
+def test_every_fact_has_a_source() -> None:
+    for service in KNOWLEDGE.services:
+        for fact in service.facts:
+            assert fact.source.document and fact.source.section, service.path
+
+
+def _seed_text(document: str) -> str:
+    return (SEEDS / document).read_text(encoding="utf-8")
+
+
+def _flat(text: str) -> str:
+    """Seed text without line breaks, hyphenation or spacing, for heading look-ups."""
+    text = re.sub(r"-\s*\n\s*", "", text)
+    return re.sub(r"[\s.:?]+", "", text).lower()
+
+
+needs_seeds = pytest.mark.skipif(
+    not SEEDS.is_dir(), reason="the seed documents live in ../shared, outside a user's clone"
+)
+
+
+@needs_seeds
+@pytest.mark.parametrize("service", KNOWLEDGE.services, ids=lambda s: s.id)
+def test_section_headings_exist_in_the_cited_document(service) -> None:
+    for fact in service.facts:
+        flat = _flat(_seed_text(fact.source.document))
+        for part in fact.source.section.split(" – "):
+            assert _flat(part) in flat, f"{service.path.name}: {part!r}"
+
+
+@needs_seeds
+@pytest.mark.parametrize("service", KNOWLEDGE.services, ids=lambda s: s.id)
+def test_every_figure_is_in_the_cited_document(service) -> None:
+    """Numbers, phone numbers and e-mail addresses are carried over, not invented."""
+    for fact in service.facts:
+        seed = _seed_text(fact.source.document)
+        digits = re.sub(r"[\s.]", "", seed)
+        for number in re.findall(r"\d[\d .]*\d|\d", fact.text):
+            assert re.sub(r"[\s.]", "", number) in digits, f"{service.path.name}: {number}"
+        for email in re.findall(r"[\w.-]+@[\w.-]+\w", fact.text):
+            assert email in seed, f"{service.path.name}: {email}"
+
+
+def test_generated_lookup_is_current() -> None:
+    committed = (ROOT / "data" / "nlu" / "lookups.yml").read_text(encoding="utf-8")
+    assert committed == lookup_document(KNOWLEDGE, "Ballerup"), "run 'make knowledge'"
+
+
+def test_fallback_message_in_the_domain_has_frontens_phone(real_repository) -> None:
+    """The one phone number the domain must hold itself (for when actions fail)."""
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    assert (
+        real_repository.contact("fronten").phone in domain["responses"]["utter_default"][0]["text"]
+    )
