@@ -26,12 +26,13 @@ PIPELINE_STAMP := $(BOT_DATA_DIR)/nlp-pipeline.txt
 KNOWLEDGE_FILES := $(shell find knowledge -name '*.yml')
 TRAINING_FILES := config.yml domain.yml $(shell find data -name '*.yml') data/nlu/lookups.yml bot/nlp.py
 
-.PHONY: help install knowledge train run test lint format bench clean python
+.PHONY: help install knowledge train run test nlu-check lint format bench clean python
 
 help:
 	@echo "make run    start the assistant (Rasa on :$(BOT_PORT), actions on :$(ACTION_PORT))"
 	@echo "make test   run the whole test suite"
 	@echo "make train  train the model if its data changed"
+	@echo "make nlu-check  intent F1 on the held-out set"
 	@echo "make lint   ruff check and format check"
 
 python:
@@ -74,6 +75,10 @@ run: $(MODEL) $(KNOWLEDGE_DB)
 test: $(MODEL) $(KNOWLEDGE_DB)
 	$(BIN)/python -m pytest
 
+# Intent F1 on the held-out set, with every misclassified example.
+nlu-check: $(MODEL)
+	$(BIN)/python -m bot.evaluation tests/data/nlu_heldout.yml $(MODEL) 2>/dev/null
+
 lint: $(INSTALLED)
 	$(BIN)/ruff check bot tests
 	$(BIN)/ruff format --check bot tests
@@ -81,6 +86,9 @@ lint: $(INSTALLED)
 format: $(INSTALLED)
 	$(BIN)/ruff check --fix bot tests
 	$(BIN)/ruff format bot tests
+
+bench:
+	@echo "There is no benchmark yet: bench/ comes with the performance issue."; exit 1
 
 clean:
 	rm -rf models $(BOT_DATA_DIR) .pytest_cache

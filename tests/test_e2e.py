@@ -47,9 +47,12 @@ def texts(replies: list[dict]) -> str:
     ],
 )
 def test_one_question_per_service(webhook: str, question: str, expected: str) -> None:
-    reply = texts(ask(webhook, question))
-    assert expected.lower() in reply.lower(), reply
-    assert "Kilde:" in reply
+    replies = ask(webhook, question)
+    # The source travels in the same message as the fact, also on channels that split.
+    assert any(
+        expected.lower() in r.get("text", "").lower() and "Kilde:" in r.get("text", "")
+        for r in replies
+    ), texts(replies)
 
 
 def test_follow_up_keeps_the_service(webhook: str) -> None:
