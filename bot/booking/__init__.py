@@ -1,0 +1,22 @@
+"""Appointment booking with Fronten: configuration, free slots and stored bookings."""
+
+from bot.booking.config import BookingConfig, OpeningHours, load_config, parse_config
+from bot.booking.phone import normalise_danish_mobile
+from bot.booking.reference import ALPHABET, new_reference, normalise_reference
+from bot.booking.repository import Booking, BookingRepository
+from bot.booking.slots import candidate_slots, nearest_free
+
+__all__ = [
+    "ALPHABET",
+    "Booking",
+    "BookingConfig",
+    "BookingRepository",
+    "OpeningHours",
+    "candidate_slots",
+    "load_config",
+    "nearest_free",
+    "new_reference",
+    "normalise_danish_mobile",
+    "normalise_reference",
+    "parse_config",
+]

@@ -1,0 +1,24 @@
+"""Danish phone numbers as citizens type them."""
+
+from __future__ import annotations
+
+import re
+
+# Optional country code (+45 or 0045), then eight digits; Danish subscriber numbers never
+# start with 0 or 1 (those are prefixes and service numbers).
+_NUMBER = re.compile(r"(?:\+45|0045)?([2-9]\d{7})")
+
+
+def normalise_danish_mobile(text: str) -> str | None:
+    """Turns a Danish phone number into its eight digits.
+
+    Args:
+        text: E.g. ``"+45 20 12 34 56"``, ``"2012-3456"`` or ``"0045 20123456"``.
+
+    Returns:
+        The eight digits, or None when the text is not a plausible Danish number.
+
+    """
+    cleaned = re.sub(r"[\s-]", "", text)
+    match = _NUMBER.fullmatch(cleaned)
+    return match.group(1) if match else None
