@@ -1,4 +1,4 @@
-# The single entry point: make run | test | train | knowledge | lint | format | bench | clean
+# The single entry point: make run | test | train | knowledge | purge | lint | format | bench | clean
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
@@ -17,7 +17,11 @@ export BOT_PORT ?= 5005
 export ACTION_HOST ?= 127.0.0.1
 export ACTION_PORT ?= 5055
 export ACTION_ENDPOINT_URL ?= http://$(ACTION_HOST):$(ACTION_PORT)/webhook
-export CORS_ORIGINS ?= http://127.0.0.1:8000 http://localhost:8000
+export WEB_HOST ?= 127.0.0.1
+export WEB_PORT ?= 8000
+export CORS_ORIGINS ?= http://127.0.0.1:$(WEB_PORT) http://localhost:$(WEB_PORT)
+export BOOKING_DB ?= $(BOT_DATA_DIR)/bookings.db
+export BOOKING_CONFIG ?= config/fronten_slots.yml
 # Quieter TensorFlow, which Rasa imports even when no component uses it.
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
@@ -26,13 +30,14 @@ PIPELINE_STAMP := $(BOT_DATA_DIR)/nlp-pipeline.txt
 KNOWLEDGE_FILES := $(shell find knowledge -name '*.yml')
 TRAINING_FILES := config.yml domain.yml $(shell find data -name '*.yml') data/nlu/lookups.yml bot/nlp.py
 
-.PHONY: help install knowledge train run test nlu-check lint format bench clean python
+.PHONY: help install knowledge train run test nlu-check purge lint format bench clean python
 
 help:
-	@echo "make run    start the assistant (Rasa on :$(BOT_PORT), actions on :$(ACTION_PORT))"
+	@echo "make run    start the assistant (Rasa on :$(BOT_PORT), actions on :$(ACTION_PORT), web on :$(WEB_PORT))"
 	@echo "make test   run the whole test suite"
 	@echo "make train  train the model if its data changed"
 	@echo "make nlu-check  intent F1 on the held-out set"
+	@echo "make purge  delete bookings older than the retention period (for cron)"
 	@echo "make lint   ruff check and format check"
 
 python:
@@ -74,6 +79,10 @@ run: $(MODEL) $(KNOWLEDGE_DB)
 
 test: $(MODEL) $(KNOWLEDGE_DB)
 	$(BIN)/python -m pytest
+
+# Deletes bookings whose appointment ended more than retention_days ago; schedule it daily.
+purge: $(INSTALLED)
+	$(BIN)/python -m bot.booking purge
 
 # Intent F1 on the held-out set, with every misclassified example.
 nlu-check: $(MODEL)

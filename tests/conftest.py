@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlite_utils
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
+from bot.booking import BookingConfig, BookingRepository, load_config
+from bot.booking.desk import BookingDesk
 from bot.knowledge import KnowledgeRepository, load_knowledge
 from bot.knowledge.build import build_database
 
@@ -49,36 +53,63 @@ def dispatcher() -> CollectingDispatcher:
     return CollectingDispatcher()
 
 
+def build_tracker(
+    text: str = "",
+    intent: str | None = None,
+    entities: dict[str, str] | None = None,
+    slots: dict[str, Any] | None = None,
+    confidence: float = 0.9,
+    active_loop: str | None = None,
+) -> Tracker:
+    """A tracker whose latest message has the given intent, entities and slots."""
+    message = {
+        "text": text,
+        "intent": {"name": intent, "confidence": confidence} if intent else {},
+        "entities": [{"entity": k, "value": v} for k, v in (entities or {}).items()],
+    }
+    return Tracker(
+        sender_id="test",
+        slots={"service": None, "topic": None, **(slots or {})},
+        latest_message=message,
+        events=[{"event": "user", "text": text, "parse_data": message}],
+        paused=False,
+        followup_action=None,
+        active_loop={"name": active_loop} if active_loop else {},
+        latest_action_name="action_listen",
+    )
+
+
 @pytest.fixture
 def make_tracker() -> Callable[..., Tracker]:
     """Builds a tracker whose latest message has the given intent, entities and slots."""
-
-    def make(
-        text: str = "",
-        intent: str | None = None,
-        entities: dict[str, str] | None = None,
-        slots: dict[str, Any] | None = None,
-        confidence: float = 0.9,
-    ) -> Tracker:
-        message = {
-            "text": text,
-            "intent": {"name": intent, "confidence": confidence} if intent else {},
-            "entities": [{"entity": k, "value": v} for k, v in (entities or {}).items()],
-        }
-        return Tracker(
-            sender_id="test",
-            slots={"service": None, "topic": None, **(slots or {})},
-            latest_message=message,
-            events=[{"event": "user", "text": text, "parse_data": message}],
-            paused=False,
-            followup_action=None,
-            active_loop={},
-            latest_action_name="action_listen",
-        )
-
-    return make
+    return build_tracker
 
 
 def responses(dispatcher: CollectingDispatcher) -> list[str]:
     """The response names the dispatcher collected, in order."""
     return [m.get("response") for m in dispatcher.messages]
+
+
+CPH = ZoneInfo("Europe/Copenhagen")
+# A Monday morning before Fronten opens; the tests' "now".
+NOW = dt.datetime(2026, 11, 23, 8, 0, tzinfo=CPH)
+
+
+@pytest.fixture(scope="session")
+def booking_config() -> BookingConfig:
+    """The project's booking configuration (hours, capacity 2, 45-minute slots)."""
+    return load_config(ROOT / "config" / "fronten_slots.yml")
+
+
+@pytest.fixture
+def booking_repository(tmp_path: Path) -> Iterator[BookingRepository]:
+    """An empty booking database in a temporary file."""
+    repository = BookingRepository(tmp_path / "bookings.db", CPH)
+    yield repository
+    repository.close()
+
+
+@pytest.fixture
+def desk(booking_repository: BookingRepository, booking_config: BookingConfig) -> BookingDesk:
+    """A booking desk whose clock stands still at ``NOW``."""
+    return BookingDesk(booking_repository, booking_config, clock=lambda: NOW)

@@ -80,3 +80,13 @@ def assistant(tmp: Path, extra_env: dict[str, str] | None = None) -> Iterator[st
     with running(actions, f"http://127.0.0.1:{action_port}/health", env, tmp / "actions.log"):
         with running(rasa, f"http://127.0.0.1:{bot_port}/", env, tmp / "rasa.log"):
             yield f"http://127.0.0.1:{bot_port}/webhooks/rest/webhook"
+
+
+@contextmanager
+def staff_web(tmp: Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """Starts the staff web app (``python -m bot.web``); yields its base URL."""
+    port = free_port()
+    env = {**os.environ, "WEB_HOST": "127.0.0.1", "WEB_PORT": str(port), **(extra_env or {})}
+    command = [str(BIN / "python"), "-m", "bot.web"]
+    with running(command, f"http://127.0.0.1:{port}/health", env, tmp / "web.log"):
+        yield f"http://127.0.0.1:{port}"

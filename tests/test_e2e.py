@@ -2,21 +2,36 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from typing import Iterator
 
 import pytest
 import requests
 
-from tests.servers import assistant
+from tests.servers import assistant, staff_web
 
 pytestmark = pytest.mark.slow
+STAFF_TOKEN = "e2e-staff-token"
 
 
 @pytest.fixture(scope="module")
-def webhook(tmp_path_factory) -> Iterator[str]:
-    with assistant(tmp_path_factory.mktemp("e2e")) as url:
-        yield url
+def servers(tmp_path_factory) -> Iterator[tuple[str, str]]:
+    """Rasa, the action server and the staff web app, sharing one booking database."""
+    tmp = tmp_path_factory.mktemp("e2e")
+    env = {"BOOKING_DB": str(tmp / "bookings.db"), "STAFF_TOKEN": STAFF_TOKEN}
+    with assistant(tmp, env) as url, staff_web(tmp, env) as web:
+        yield url, web
+
+
+@pytest.fixture(scope="module")
+def webhook(servers: tuple[str, str]) -> str:
+    return servers[0]
+
+
+@pytest.fixture(scope="module")
+def staff(servers: tuple[str, str]) -> str:
+    return servers[1]
 
 
 def ask(webhook: str, text: str, sender: str | None = None) -> list[dict]:
@@ -96,3 +111,85 @@ def test_bad_input_gets_a_danish_answer(webhook: str, text: str) -> None:
     assert reply.strip(), "the citizen must never be left in silence"
     assert "Traceback" not in reply and "Exception" not in reply
     assert "<script>" not in reply
+
+
+def staff_bookings(staff: str) -> list[dict]:
+    response = requests.get(
+        f"{staff}/staff/bookings.json",
+        headers={"Authorization": f"Bearer {STAFF_TOKEN}"},
+        timeout=10,
+    )
+    assert response.status_code == 200
+    return response.json()["bookings"]
+
+
+def book_over_rest(webhook: str, sender: str, phone: str = "+45 20 12 34 56") -> str:
+    """Books through the whole form in Danish; returns the booking reference."""
+    assert ask(webhook, "Jeg vil gerne booke en tid", sender)[-1]["buttons"]
+    ask(webhook, "Bostøtte", sender)
+    # A question in the middle of the form is answered, and the form goes on.
+    reply = ask(webhook, "hvad koster det?", sender)
+    assert "Kilde:" in texts(reply) and "Hvornår" in reply[-1]["text"]
+    ask(webhook, "på tirsdag", sender)
+    offers = ask(webhook, "jeg kommer ind på Fronten", sender)[-1]["buttons"]
+    assert 1 <= len(offers) <= 5
+    ask(webhook, offers[0]["payload"], sender)
+    assert "mobilnummer" in texts(ask(webhook, "Mette", sender))
+    assert "8 cifre" in texts(ask(webhook, "2012 345a", sender))  # asked again
+    summary = texts(ask(webhook, phone, sender))
+    assert "Skal jeg booke tiden?" in summary and "Bostøtte" in summary
+    confirmation = texts(ask(webhook, "ja", sender))
+    assert "Parkvej 10, 2750 Ballerup" in confirmation and "44 77 34 43" in confirmation
+    return re.search(r"Bookingnummer: (\w{6})", confirmation).group(1)
+
+
+def test_booking_over_rest_is_seen_by_staff(webhook: str, staff: str) -> None:
+    reference = book_over_rest(webhook, uuid.uuid4().hex)
+    [booking] = [b for b in staff_bookings(staff) if b["reference"] == reference]
+    assert booking["first_name"] == "Mette" and booking["phone"] == "20123456"
+    assert (booking["topic"], booking["meeting"], booking["status"]) == (
+        "Bostøtte",
+        "fronten",
+        "booked",
+    )
+
+
+def test_cancel_needs_reference_and_phone(webhook: str, staff: str) -> None:
+    reference = book_over_rest(webhook, uuid.uuid4().hex, phone="31 31 31 31")
+    sender = uuid.uuid4().hex
+    ask(webhook, "jeg vil aflyse min tid", sender)
+    ask(webhook, reference, sender)
+    assert "kan ikke finde" in texts(ask(webhook, "20 20 20 20", sender))  # someone else's
+    assert reference in {b["reference"] for b in staff_bookings(staff)}
+    ask(webhook, reference, sender)
+    assert "Vil du aflyse" in texts(ask(webhook, "31313131", sender))
+    assert "er aflyst" in texts(ask(webhook, "ja", sender))
+    assert reference not in {b["reference"] for b in staff_bookings(staff)}
+
+
+def test_move_keeps_the_reference(webhook: str, staff: str) -> None:
+    reference = book_over_rest(webhook, uuid.uuid4().hex, phone="41 41 41 41")
+    before = {b["reference"]: b["start"] for b in staff_bookings(staff)}[reference]
+    sender = uuid.uuid4().hex
+    ask(webhook, "kan jeg flytte min tid?", sender)
+    ask(webhook, reference, sender)
+    ask(webhook, "41414141", sender)
+    offers = ask(webhook, "på torsdag", sender)[-1]["buttons"]
+    assert before not in {o["payload"] for o in offers}
+    assert "Vil du flytte" in texts(ask(webhook, offers[0]["payload"], sender))
+    assert reference in texts(ask(webhook, "ja", sender))
+    after = {b["reference"]: b["start"] for b in staff_bookings(staff)}[reference]
+    assert after == offers[0]["payload"] != before
+
+
+def test_stop_ends_the_booking_cleanly(webhook: str) -> None:
+    sender = uuid.uuid4().hex
+    ask(webhook, "kan jeg bestille en samtale med en rådgiver?", sender)
+    ask(webhook, "Andet", sender)
+    assert "ikke booket" in texts(ask(webhook, "afbryd", sender))
+    # The form is over: a question is answered as usual.
+    assert "Kilde:" in texts(ask(webhook, "hvad koster bostøtte?", sender))
+
+
+def test_staff_list_needs_the_token(staff: str) -> None:
+    assert requests.get(f"{staff}/staff/bookings.json", timeout=10).status_code == 401

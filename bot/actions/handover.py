@@ -20,10 +20,15 @@ class _ContactAction(KnowledgeAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         """Utters the response, or a plain one when the municipality has no such contact."""
+        self.contact_message(dispatcher)
+        return []
+
+    def contact_message(self, dispatcher: CollectingDispatcher) -> None:
+        """Sends the contact response; also used for questions asked during a booking."""
         contact = self.repository.contact(self.contact_id)
         if contact is None:
             dispatcher.utter_message(response=f"{self.response}_no_contact")
-            return []
+            return
         dispatcher.utter_message(
             response=self.response,
             contact_name=contact.name,
@@ -33,7 +38,6 @@ class _ContactAction(KnowledgeAction):
             source=contact.document_title,
             section=contact.section,
         )
-        return []
 
 
 class ActionContactFronten(_ContactAction):

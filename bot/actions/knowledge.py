@@ -32,8 +32,30 @@ class ActionAnswerQuestion(KnowledgeAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         """Answers, or asks which service the question is about."""
+        return self.answer(dispatcher, tracker)
+
+    def answer(
+        self,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        default_service: Optional[str] = None,
+    ) -> List[Dict[str, Any]]:
+        """Answers the latest message; also used for questions asked during a booking.
+
+        Args:
+            dispatcher: Collects the answer.
+            tracker: The conversation.
+            default_service: The service to assume when neither the message nor the
+                conversation names one, e.g. the topic of the appointment being booked.
+
+        Returns:
+            Events that remember the topic and service for follow-up questions.
+
+        """
         topic = self._topic(tracker)
         service, unknown = self._service(tracker)
+        if service is None and default_service and not unknown:
+            service = self.repository.service(default_service)
         if unknown:
             dispatcher.utter_message(response="utter_unknown_paragraph", paragraph=unknown)
         if service is None:

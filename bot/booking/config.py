@@ -25,6 +25,28 @@ class OpeningHours:
 
 
 @dataclass(frozen=True)
+class BookingTopic:
+    """One choice for what an appointment is about.
+
+    Attributes:
+        id: Stable identifier, e.g. ``bostoette``.
+        label: The button text and what staff see, e.g. ``Bostøtte``.
+        service: The knowledge base service it concerns, so questions asked during the
+            booking can be answered about it; None for general topics.
+        words: Other ways citizens name the topic, matched case-insensitively.
+
+    """
+
+    id: str
+    label: str
+    service: str | None = None
+    words: tuple[str, ...] = ()
+
+
+OTHER_TOPIC = BookingTopic(id="andet", label="Andet")
+
+
+@dataclass(frozen=True)
 class BookingConfig:
     """Fronten's booking rules.
 
@@ -37,6 +59,8 @@ class BookingConfig:
         notice_hours: Minimum time between now and a bookable slot.
         horizon_days: How far ahead slots are offered.
         retention_days: Days after an appointment before its booking is deleted.
+        topics: What an appointment can be about, as offered to the citizen; always ends
+            with the catch-all topic ``andet``.
 
     """
 
@@ -48,6 +72,7 @@ class BookingConfig:
     notice_hours: int
     horizon_days: int
     retention_days: int
+    topics: tuple[BookingTopic, ...] = (OTHER_TOPIC,)
 
     @classmethod
     def from_env(cls) -> BookingConfig:
@@ -102,6 +127,7 @@ def parse_config(data: dict[str, Any], source: str = "booking config") -> Bookin
         notice_hours=_positive_int(data, "notice_hours", source, allow_zero=True),
         horizon_days=_positive_int(data, "horizon_days", source),
         retention_days=_positive_int(data, "retention_days", source),
+        topics=_topics(data.get("topics") or [], source),
     )
     unknown = set(data) - {
         "timezone",
@@ -112,6 +138,7 @@ def parse_config(data: dict[str, Any], source: str = "booking config") -> Bookin
         "notice_hours",
         "horizon_days",
         "retention_days",
+        "topics",
     }
     if unknown:
         # A typo such as "capcity" would otherwise be silently ignored.
@@ -177,3 +204,27 @@ def _dates(value: Any, source: str) -> list[dt.date]:
         except ValueError as error:
             raise ValueError(f"{source}: field 'closed_days' has a non-date {item!r}") from error
     return dates
+
+
+def _topics(value: Any, source: str) -> tuple[BookingTopic, ...]:
+    if not isinstance(value, list):
+        raise ValueError(f"{source}: field 'topics' must be a list")
+    topics = []
+    for index, item in enumerate(value):
+        field = f"topics[{index}]"
+        if not isinstance(item, dict) or not item.get("id") or not item.get("label"):
+            raise ValueError(f"{source}: field '{field}' needs an 'id' and a 'label'")
+        words = item.get("words") or []
+        if not isinstance(words, list):
+            raise ValueError(f"{source}: field '{field}.words' must be a list")
+        topics.append(
+            BookingTopic(
+                id=str(item["id"]),
+                label=str(item["label"]),
+                service=str(item["service"]) if item.get("service") else None,
+                words=tuple(str(word) for word in words),
+            )
+        )
+    # "Andet" is always offered, and last, so no citizen is turned away for lack of a choice.
+    other = next((t for t in topics if t.id == OTHER_TOPIC.id), OTHER_TOPIC)
+    return (*(t for t in topics if t.id != OTHER_TOPIC.id), other)

@@ -22,3 +22,8 @@ def normalise_danish_mobile(text: str) -> str | None:
     cleaned = re.sub(r"[\s-]", "", text)
     match = _NUMBER.fullmatch(cleaned)
     return match.group(1) if match else None
+
+
+def format_danish(number: str) -> str:
+    """Writes eight digits in pairs, as Danes read them: ``20 12 34 56``."""
+    return " ".join(number[i : i + 2] for i in range(0, len(number), 2))

@@ -335,6 +335,21 @@ class BookingRepository:
         cursor = self._db.execute('delete from bookings where "end" < ?', [_utc_text(older_than)])
         return cursor.rowcount
 
+    def count_ended_before(self, older_than: dt.datetime) -> int:
+        """Counts the bookings (any status) that ``purge`` would delete, deleting nothing.
+
+        Args:
+            older_than: The cutoff; timezone-aware.
+
+        Returns:
+            How many bookings ended before the cutoff.
+
+        """
+        rows = self._db.execute(
+            'select count(*) from bookings where "end" < ?', [_utc_text(older_than)]
+        )
+        return rows.fetchone()[0]
+
     def _transaction(self, write: Callable[[sqlite3.Connection], str | None]) -> str | None:
         conn = self._db.conn
         conn.execute("begin immediate")

@@ -1,0 +1,326 @@
+"""Booking a counselling appointment at Fronten: the booking form's validation and actions."""
+
+from __future__ import annotations
+
+import logging
+import re
+from abc import ABC, abstractmethod
+from typing import Any, Dict, List, Optional
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions.booking_base import (
+    STOPPED_EXPLAINED,
+    BookingServices,
+    SharedValidation,
+    parse_iso,
+    reset_events,
+)
+from bot.booking import display
+from bot.booking.phone import format_danish
+from bot.knowledge.text import fold
+
+logger = logging.getLogger(__name__)
+
+MAX_NAME_LENGTH = 40
+_NAME_PREFIX = re.compile(
+    r"^(?:hej,?\s+)?(?:jeg hedder|mit fornavn er|mit navn er|navnet er|det er|fornavn:?|navn:?)"
+    r"\s+",
+    re.IGNORECASE,
+)
+# One or two words of letters, each possibly hyphenated ("Anne-Marie", "Ole Bo").
+_NAME = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*(?: [^\W\d_]+(?:['’-][^\W\d_]+)*)?")
+_BY_PHONE = re.compile(r"\b(telefon\w*|tlf|ring\w*|opkald)\b")
+_IN_PERSON = re.compile(
+    r"\b(fronten|moed\w*|mode|fremmoede|fysisk|personligt|komme ind|parkvej|kontoret)\b"
+)
+MEETING_BUTTONS = [
+    {"title": "Mød op på Fronten", "payload": "fronten"},
+    {"title": "Telefonsamtale", "payload": "telefon"},
+]
+
+
+class BookingAction(BookingServices, Action, ABC):
+    """An action of the booking forms (abstract, so rasa_sdk does not register it)."""
+
+    @abstractmethod
+    def name(self) -> str:
+        """The action's name in the domain."""
+
+
+class ValidateBookingForm(SharedValidation, FormValidationAction):
+    """Checks each answer in the booking form; explains and asks again when it is not valid."""
+
+    def name(self) -> str:
+        """Action name."""
+        return "validate_booking_form"
+
+    async def validate_booking_topic(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: Dict[str, Any],
+    ) -> Dict[str, Any]:
+        """One of the configured topics, or a service from the knowledge base."""
+        if self.stop_requested(tracker):
+            return self.stop()
+        if self.asked_question(tracker):
+            return {"booking_topic": None, **(self.interruption(dispatcher, tracker) or {})}
+        topic = self._topic(str(slot_value or ""), tracker)
+        if topic is None:
+            return self.reject("booking_topic", "utter_booking_invalid_topic", dispatcher, tracker)
+        return {"booking_topic": topic}
+
+    def _topic(self, text: str, tracker: Tracker) -> Optional[str]:
+        folded = fold(text).strip(" .!")
+        for topic in self.desk.config.topics:
+            names = [topic.id, topic.label, *topic.words]
+            if any(_contains(folded, fold(name)) for name in names):
+                return topic.id
+        # A service the topics do not list ("støttekontaktperson") is still a fine topic.
+        for service in tracker.get_latest_entity_values("service"):
+            if self.knowledge.service(service):
+                matching = [t.id for t in self.desk.config.topics if t.service == service]
+                return matching[0] if matching else service
+        if self.knowledge.service(text.strip()):
+            return text.strip()
+        return None
+
+    async def validate_booking_meeting(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: Dict[str, Any],
+    ) -> Dict[str, Any]:
+        """At Fronten or by phone."""
+        if self.stop_requested(tracker):
+            return self.stop()
+        folded = fold(str(slot_value or ""))
+        by_phone, in_person = bool(_BY_PHONE.search(folded)), bool(_IN_PERSON.search(folded))
+        if by_phone != in_person:
+            return {"booking_meeting": "telefon" if by_phone else "fronten"}
+        return self.reject("booking_meeting", "utter_booking_invalid_meeting", dispatcher, tracker)
+
+    async def validate_booking_name(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: Dict[str, Any],
+    ) -> Dict[str, Any]:
+        """A first name: letters only, one or two words, at most 40 characters."""
+        if self.stop_requested(tracker):
+            return self.stop()
+        if self.asked_question(tracker):
+            return {"booking_name": None, **(self.interruption(dispatcher, tracker) or {})}
+        text = str(slot_value or "")
+        name = " ".join(_NAME_PREFIX.sub("", text.strip()).strip(" .!").split())
+        if len(name) > MAX_NAME_LENGTH or not _NAME.fullmatch(name):
+            return self.reject(
+                "booking_name",
+                "utter_booking_invalid_name",
+                dispatcher,
+                tracker,
+                max_length=MAX_NAME_LENGTH,
+            )
+        return {"booking_name": _capitalise(name)}
+
+
+def _contains(text: str, name: str) -> bool:
+    return bool(name) and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text) is not None
+
+
+def _capitalise(name: str) -> str:
+    return re.sub(r"[^\W\d_]+", lambda m: m.group(0)[0].upper() + m.group(0)[1:], name)
+
+
+class ActionAskBookingTopic(BookingAction):
+    """Asks what the meeting is about, with the configured topics as buttons."""
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_ask_booking_topic"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        """Sends the question and one button per topic, "Andet" last."""
+        buttons = [{"title": t.label, "payload": t.label} for t in self.desk.config.topics]
+        dispatcher.utter_message(response="utter_ask_booking_topic", buttons=buttons)
+        return []
+
+
+class ActionAskBookingMeeting(BookingAction):
+    """Asks how to meet, with Fronten's address from the knowledge base."""
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_ask_booking_meeting"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        """Sends the question with the two choices as buttons."""
+        dispatcher.utter_message(
+            response="utter_ask_booking_meeting", buttons=MEETING_BUTTONS, **self.contact()
+        )
+        return []
+
+
+class ActionAskBookingSlot(BookingAction):
+    """Offers up to five free slots nearest to the wish, read fresh from the database."""
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_ask_booking_slot"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        """Sends the offers as buttons and remembers them, so "2" picks the second."""
+        wish = parse_iso(tracker.get_slot("booking_date") or "") or self.desk.now()
+        exclude = []
+        if tracker.active_loop_name == "move_form":
+            current = self.desk.find(
+                tracker.get_slot("booking_reference") or "", tracker.get_slot("booking_phone") or ""
+            )
+            exclude = [current.start] if current else []
+        offers = self.desk.offers(wish, exclude=exclude)
+        if not offers:
+            dispatcher.utter_message(
+                response="utter_booking_no_slots",
+                horizon_days=self.desk.config.horizon_days,
+                **self.contact(),
+            )
+            return [SlotSet("requested_slot", None), SlotSet("booking_stopped", STOPPED_EXPLAINED)]
+        buttons = [{"title": display.when(s), "payload": s.isoformat()} for s in offers]
+        if any(s.date() == wish.date() for s in offers) or wish <= self.desk.now():
+            dispatcher.utter_message(response="utter_ask_booking_slot", buttons=buttons)
+        else:
+            dispatcher.utter_message(
+                response="utter_ask_booking_slot_other_days",
+                day=display.day(wish.date()),
+                buttons=buttons,
+            )
+        return [SlotSet("booking_offers", [s.isoformat() for s in offers])]
+
+
+class ActionAskBookingConfirm(BookingAction):
+    """Shows a summary and asks for a clear yes before anything is stored or changed."""
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_ask_booking_confirm"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        """Sends the summary that fits the active form."""
+        form = tracker.active_loop_name
+        start = parse_iso(tracker.get_slot("booking_slot") or "")
+        if form in ("cancel_form", "move_form"):
+            booking = self.desk.find(
+                tracker.get_slot("booking_reference") or "", tracker.get_slot("booking_phone") or ""
+            )
+            if booking is not None and form == "cancel_form":
+                dispatcher.utter_message(
+                    response="utter_ask_cancel_confirm",
+                    when=display.when(booking.start),
+                    reference=booking.reference,
+                    buttons=[
+                        {"title": "Ja, aflys tiden", "payload": "ja"},
+                        {"title": "Nej, behold tiden", "payload": "nej"},
+                    ],
+                )
+                return []
+            if booking is not None and start is not None:
+                dispatcher.utter_message(
+                    response="utter_ask_move_confirm",
+                    old_when=display.when(booking.start),
+                    when=display.when(start),
+                    buttons=_confirm_buttons(),
+                )
+                return []
+        elif start is not None:
+            meeting = tracker.get_slot("booking_meeting")
+            dispatcher.utter_message(
+                response=(
+                    "utter_ask_booking_confirm_telefon"
+                    if meeting == "telefon"
+                    else "utter_ask_booking_confirm_fronten"
+                ),
+                topic=self.topic_label(tracker.get_slot("booking_topic")),
+                when=display.when(start),
+                first_name=tracker.get_slot("booking_name") or "",
+                phone=format_danish(tracker.get_slot("booking_phone") or ""),
+                buttons=_confirm_buttons(),
+                **self.contact(),
+            )
+            return []
+        # The booking vanished or a slot is missing: start the choice again, never guess.
+        dispatcher.utter_message(response="utter_booking_not_found")
+        return [SlotSet("requested_slot", None), SlotSet("booking_stopped", STOPPED_EXPLAINED)]
+
+
+def _confirm_buttons() -> List[Dict[str, str]]:
+    return [
+        {"title": "Ja, book tiden", "payload": "ja"},
+        {"title": "Vælg en anden tid", "payload": "ny tid"},
+        {"title": "Nej, stop", "payload": "nej"},
+    ]
+
+
+class ActionBookAppointment(BookingAction):
+    """Commits the booking, and only then confirms it with reference, time and place."""
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_book_appointment"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        """Books; a lost race offers fresh slots; a failure says so and books nothing."""
+        stopped = tracker.get_slot("booking_stopped")
+        start = parse_iso(tracker.get_slot("booking_slot") or "")
+        if stopped or tracker.get_slot("booking_confirm") != "ja" or start is None:
+            if stopped != STOPPED_EXPLAINED:
+                dispatcher.utter_message(response="utter_booking_stopped")
+            return reset_events()
+        try:
+            booking = self.desk.book(
+                start,
+                topic=self.topic_label(tracker.get_slot("booking_topic")),
+                meeting=tracker.get_slot("booking_meeting") or "fronten",
+                first_name=tracker.get_slot("booking_name") or "",
+                phone=tracker.get_slot("booking_phone") or "",
+            )
+        except Exception:  # noqa: BLE001 - the citizen must hear that nothing was booked
+            logger.exception("booking failed (details withheld from the citizen)")
+            dispatcher.utter_message(response="utter_booking_failed", **self.contact())
+            return reset_events()
+        if booking is None:
+            # Someone else took the last counsellor: offer fresh slots around the same time.
+            dispatcher.utter_message(response="utter_booking_slot_taken")
+            return [
+                SlotSet("booking_slot", None),
+                SlotSet("booking_confirm", None),
+                SlotSet("booking_date", start.isoformat()),
+                FollowupAction("booking_form"),
+            ]
+        dispatcher.utter_message(
+            response=(
+                "utter_booking_confirmed_telefon"
+                if booking.meeting == "telefon"
+                else "utter_booking_confirmed_fronten"
+            ),
+            reference=booking.reference,
+            when=display.when(booking.start),
+            phone=format_danish(booking.phone),
+            **self.contact(),
+        )
+        return reset_events()

@@ -1,0 +1,3 @@
+from bot.booking.cli import cli
+
+cli()

@@ -1,0 +1,451 @@
+"""The booking form's validators and actions, against a real SQLite file and a fixed clock."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import datetime as dt
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+import sqlite_utils
+import yaml
+from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from bot.actions.booking import (
+    ActionAskBookingConfirm,
+    ActionAskBookingSlot,
+    ActionAskBookingTopic,
+    ActionBookAppointment,
+    ValidateBookingForm,
+)
+from bot.booking import BookingRepository
+from bot.booking.desk import BookingDesk
+from bot.knowledge import KnowledgeRepository, load_knowledge
+from bot.knowledge.build import build_database
+from tests.conftest import CPH, NOW, ROOT, build_tracker, responses
+
+TUESDAY_9 = dt.datetime(2026, 11, 24, 9, 0, tzinfo=CPH)
+DOMAIN = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+
+
+@pytest.fixture
+def validator(desk, real_repository) -> ValidateBookingForm:
+    return ValidateBookingForm(desk, real_repository)
+
+
+def desk_at(desk: BookingDesk, now: dt.datetime) -> BookingDesk:
+    return BookingDesk(desk.repository, desk.config, clock=lambda: now)
+
+
+def fill(desk: BookingDesk, start: dt.datetime) -> None:
+    """Books every counsellor at ``start``."""
+    for n in range(desk.config.capacity):
+        assert desk.book(start, "Andet", "fronten", "Anna", f"2012345{n}") is not None
+
+
+async def validate(validator, slot: str, text: str, make_tracker, **tracker_args: Any) -> dict:
+    tracker = make_tracker(text, active_loop="booking_form", **tracker_args)
+    dispatcher = CollectingDispatcher()
+    result = await getattr(validator, f"validate_{slot}")(text, dispatcher, tracker, DOMAIN)
+    validate.responses = responses(dispatcher)
+    return result
+
+
+# --- what the meeting is about ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "topic"),
+    [
+        ("Bostøtte", "bostoette"),
+        ("bostoette", "bostoette"),
+        ("jeg vil tale om min bostøtte", "bostoette"),
+        ("BPA og hjælpere", "bpa"),
+        ("ledsager", "ledsagelse"),
+        ("Andet", "andet"),
+        ("ved ikke", "andet"),
+        ("stoettekontaktperson", "stoettekontaktperson"),
+    ],
+)
+async def test_topic(validator, make_tracker, text, topic) -> None:
+    assert await validate(validator, "booking_topic", text, make_tracker) == {
+        "booking_topic": topic
+    }
+
+
+async def test_unknown_topic_asks_again(validator, make_tracker) -> None:
+    result = await validate(validator, "booking_topic", "bananer", make_tracker, intent="greet")
+    assert result == {"booking_topic": None}
+    assert validate.responses == ["utter_booking_invalid_topic"]
+
+
+async def test_topic_buttons_end_with_andet(desk, real_repository, make_tracker) -> None:
+    dispatcher = CollectingDispatcher()
+    await ActionAskBookingTopic(desk, real_repository).run(dispatcher, make_tracker(), DOMAIN)
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_ask_booking_topic"
+    assert [b["title"] for b in message["buttons"]][-1] == "Andet"
+    assert len(message["buttons"]) <= 6
+
+
+# --- when ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "wish"),
+    [
+        ("i morgen", TUESDAY_9),
+        ("i morgen kl. 10", TUESDAY_9.replace(hour=10)),
+        ("på torsdag", dt.datetime(2026, 11, 26, 9, 0, tzinfo=CPH)),
+        ("næste uge om formiddagen", dt.datetime(2026, 11, 30, 10, 0, tzinfo=CPH)),
+        ("den 3. december", dt.datetime(2026, 12, 3, 9, 0, tzinfo=CPH)),
+        ("hurtigst muligt", NOW),
+    ],
+)
+async def test_date_understood(validator, make_tracker, text, wish) -> None:
+    result = await validate(validator, "booking_date", text, make_tracker)
+    assert dt.datetime.fromisoformat(result["booking_date"]) == wish
+    assert validate.responses == []
+
+
+@pytest.mark.parametrize(
+    ("text", "now", "response"),
+    [
+        ("i går", NOW, "utter_booking_date_past"),
+        ("asdfgh qwerty", NOW, "utter_booking_date_invalid"),
+        ("<script>alert(1)</script>", NOW, "utter_booking_date_invalid"),
+        ("x" * 10_000, NOW, "utter_booking_date_invalid"),
+        ("på lørdag", NOW, "utter_booking_date_closed"),
+        ("i morgen kl. 20", NOW, "utter_booking_time_closed"),
+        ("den 3. januar", NOW, "utter_booking_date_too_far"),
+        ("25. december", dt.datetime(2026, 12, 10, 8, 0, tzinfo=CPH), "utter_booking_date_holiday"),
+        ("24. december", dt.datetime(2026, 12, 10, 8, 0, tzinfo=CPH), "utter_booking_date_closed"),
+    ],
+)
+async def test_date_refused(desk, real_repository, make_tracker, text, now, response) -> None:
+    validator = ValidateBookingForm(desk_at(desk, now), real_repository)
+    result = await validate(validator, "booking_date", text, make_tracker, intent="greet")
+    assert result == {"booking_date": None}
+    assert validate.responses == [response]
+
+
+async def test_holiday_is_named(desk, real_repository, make_tracker) -> None:
+    validator = ValidateBookingForm(
+        desk_at(desk, dt.datetime(2026, 12, 10, 8, 0, tzinfo=CPH)), real_repository
+    )
+    tracker = make_tracker("25. december", active_loop="booking_form")
+    dispatcher = CollectingDispatcher()
+    await validator.validate_booking_date("25. december", dispatcher, tracker, DOMAIN)
+    assert dispatcher.messages[0]["holiday"] == "Juledag"
+    assert "mandag-torsdag 9.00-15.00" in dispatcher.messages[0]["opening_hours"]
+
+
+async def test_question_during_the_form_is_answered(validator, make_tracker) -> None:
+    result = await validate(
+        validator,
+        "booking_date",
+        "hvad koster det?",
+        make_tracker,
+        intent="ask_cost",
+        slots={"booking_topic": "bostoette"},
+    )
+    assert result["booking_date"] is None
+    assert result["service"] == "bostoette"
+    assert validate.responses and set(validate.responses) == {"utter_answer"}
+
+
+@pytest.mark.parametrize("word", ["stop", "Afbryd", "annuller!", "glem det"])
+@pytest.mark.parametrize("slot", ["booking_topic", "booking_date", "booking_name"])
+async def test_stop_ends_the_form(validator, make_tracker, word, slot) -> None:
+    result = await validate(validator, slot, word, make_tracker, intent="stop")
+    assert result == {"requested_slot": None, "booking_stopped": "citizen"}
+
+
+# --- how to meet -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "meeting"),
+    [
+        ("fronten", "fronten"),
+        ("Jeg kommer gerne ind på Fronten", "fronten"),
+        ("mød op", "fronten"),
+        ("telefon", "telefon"),
+        ("ring til mig", "telefon"),
+        ("Telefonsamtale", "telefon"),
+    ],
+)
+async def test_meeting(validator, make_tracker, text, meeting) -> None:
+    assert await validate(validator, "booking_meeting", text, make_tracker) == {
+        "booking_meeting": meeting
+    }
+
+
+async def test_unclear_meeting(validator, make_tracker) -> None:
+    result = await validate(validator, "booking_meeting", "måske", make_tracker, intent="greet")
+    assert result == {"booking_meeting": None}
+    assert validate.responses == ["utter_booking_invalid_meeting"]
+
+
+# --- the slot --------------------------------------------------------------------------
+
+
+async def test_offers_nearest_free_slots(desk, real_repository, make_tracker) -> None:
+    fill(desk, TUESDAY_9)
+    tracker = make_tracker(slots={"booking_date": TUESDAY_9.isoformat()})
+    dispatcher = CollectingDispatcher()
+    events = await ActionAskBookingSlot(desk, real_repository).run(dispatcher, tracker, DOMAIN)
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_ask_booking_slot"
+    starts = [dt.datetime.fromisoformat(b["payload"]) for b in message["buttons"]]
+    assert len(starts) == 5 and TUESDAY_9 not in starts
+    assert starts[0] == TUESDAY_9 + dt.timedelta(minutes=45)
+    assert message["buttons"][0]["title"] == "tirsdag den 24. november kl. 9.45"
+    assert events[0]["name"] == "booking_offers" and len(events[0]["value"]) == 5
+
+
+async def test_offers_on_other_days_say_so(desk, real_repository, make_tracker) -> None:
+    saturday = dt.datetime(2026, 11, 28, 10, 0, tzinfo=CPH)
+    tracker = make_tracker(slots={"booking_date": saturday.isoformat()})
+    dispatcher = CollectingDispatcher()
+    await ActionAskBookingSlot(desk, real_repository).run(dispatcher, tracker, DOMAIN)
+    assert responses(dispatcher) == ["utter_ask_booking_slot_other_days"]
+    assert dispatcher.messages[0]["day"] == "lørdag den 28. november"
+
+
+OFFERS = [(TUESDAY_9 + dt.timedelta(minutes=45 * n)).isoformat() for n in range(5)]
+
+
+@pytest.mark.parametrize(
+    ("text", "chosen"),
+    [
+        (OFFERS[0], OFFERS[0]),
+        ("2", OFFERS[1]),
+        ("nr. 3", OFFERS[2]),
+        ("kl. 9.45", OFFERS[1]),
+    ],
+)
+async def test_slot_chosen(validator, make_tracker, text, chosen) -> None:
+    result = await validate(
+        validator, "booking_slot", text, make_tracker, slots={"booking_offers": OFFERS}
+    )
+    assert result == {"booking_slot": chosen}
+
+
+async def test_full_slot_gets_fresh_offers(desk, validator, make_tracker) -> None:
+    fill(desk, TUESDAY_9)
+    result = await validate(
+        validator, "booking_slot", OFFERS[0], make_tracker, slots={"booking_offers": OFFERS}
+    )
+    assert result == {"booking_slot": None, "booking_date": OFFERS[0]}
+    assert validate.responses == ["utter_booking_slot_taken"]
+
+
+async def test_another_day_instead_of_the_offers(validator, make_tracker) -> None:
+    result = await validate(
+        validator, "booking_slot", "har I noget på torsdag?", make_tracker,
+        slots={"booking_offers": OFFERS},
+    )  # fmt: skip
+    assert result["booking_slot"] is None
+    assert result["booking_date"].startswith("2026-11-26")
+
+
+async def test_slot_nonsense(validator, make_tracker) -> None:
+    result = await validate(
+        validator, "booking_slot", "blå", make_tracker, intent="greet",
+        slots={"booking_offers": OFFERS},
+    )  # fmt: skip
+    assert result == {"booking_slot": None}
+    assert validate.responses == ["utter_booking_invalid_slot"]
+
+
+# --- name and phone --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Mette", "Mette"),
+        ("mette", "Mette"),
+        ("Jeg hedder anne-marie", "Anne-Marie"),
+        ("Ole Bo.", "Ole Bo"),
+        ("Zoë", "Zoë"),
+    ],
+)
+async def test_name(validator, make_tracker, text, name) -> None:
+    assert await validate(validator, "booking_name", text, make_tracker) == {"booking_name": name}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["<b>Mette</b>", "M" * 500, "Mette123", "010190-1234", "Mette Marie Hansen Jensen", "", "😀"],
+)
+async def test_bad_name_asks_again(validator, make_tracker, text) -> None:
+    result = await validate(validator, "booking_name", text, make_tracker, intent="greet")
+    assert result == {"booking_name": None}
+    assert validate.responses == ["utter_booking_invalid_name"]
+
+
+@pytest.mark.parametrize(
+    ("text", "number"),
+    [("20123456", "20123456"), ("+45 20 12 34 56", "20123456"), ("0045 2012 3456", "20123456")],
+)
+async def test_phone(validator, make_tracker, text, number) -> None:
+    assert await validate(validator, "booking_phone", text, make_tracker) == {
+        "booking_phone": number
+    }
+
+
+@pytest.mark.parametrize("text", ["2012345a", "12345", "+46 20 12 34 56", "0101901234", "ring"])
+async def test_bad_phone_asks_again(validator, make_tracker, text) -> None:
+    result = await validate(validator, "booking_phone", text, make_tracker, intent="greet")
+    assert result == {"booking_phone": None}
+    assert validate.responses == ["utter_booking_invalid_phone"]
+
+
+# --- summary and commit ----------------------------------------------------------------
+
+FILLED = {
+    "booking_topic": "bostoette",
+    "booking_date": TUESDAY_9.isoformat(),
+    "booking_meeting": "fronten",
+    "booking_slot": TUESDAY_9.isoformat(),
+    "booking_name": "Mette",
+    "booking_phone": "20123456",
+}
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ja", {"booking_confirm": "ja"}),
+        ("Ja tak", {"booking_confirm": "ja"}),
+        ("nej", {"requested_slot": None, "booking_stopped": "citizen"}),
+        ("ny tid", {"booking_confirm": None, "booking_slot": None, "booking_date": None}),
+    ],
+)
+async def test_confirm(validator, make_tracker, text, expected) -> None:
+    assert await validate(validator, "booking_confirm", text, make_tracker) == expected
+
+
+async def test_unclear_confirm_asks_again(validator, make_tracker) -> None:
+    result = await validate(validator, "booking_confirm", "tja", make_tracker, intent="greet")
+    assert result == {"booking_confirm": None}
+    assert validate.responses == ["utter_booking_invalid_confirm"]
+
+
+async def test_summary(desk, real_repository, make_tracker) -> None:
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(slots=FILLED, active_loop="booking_form")
+    await ActionAskBookingConfirm(desk, real_repository).run(dispatcher, tracker, DOMAIN)
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_ask_booking_confirm_fronten"
+    assert (message["topic"], message["phone"]) == ("Bostøtte", "20 12 34 56")
+    assert message["contact_address"] == "Parkvej 10, 2750 Ballerup"
+    assert [b["payload"] for b in message["buttons"]] == ["ja", "ny tid", "nej"]
+
+
+async def book(desk, real_repository, make_tracker, **slots: Any):
+    dispatcher = CollectingDispatcher()
+    tracker = make_tracker(slots={**FILLED, "booking_confirm": "ja", **slots})
+    events = await ActionBookAppointment(desk, real_repository).run(dispatcher, tracker, DOMAIN)
+    return dispatcher, events
+
+
+async def test_booking_is_committed_then_confirmed(desk, real_repository, make_tracker) -> None:
+    dispatcher, events = await book(desk, real_repository, make_tracker)
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_booking_confirmed_fronten"
+    stored = desk.find(message["reference"], "20123456")
+    assert stored is not None and stored.start == TUESDAY_9 and stored.topic == "Bostøtte"
+    assert message["when"] == "tirsdag den 24. november kl. 9.00"
+    assert (message["contact_address"], message["contact_phone"]) == (
+        "Parkvej 10, 2750 Ballerup",
+        "44 77 34 43",
+    )
+    # Every booking slot is cleared, so a second booking starts from scratch.
+    assert all(e["value"] is None for e in events)
+
+
+async def test_phone_meeting_confirmation(desk, real_repository, make_tracker) -> None:
+    dispatcher, _ = await book(desk, real_repository, make_tracker, booking_meeting="telefon")
+    assert responses(dispatcher) == ["utter_booking_confirmed_telefon"]
+    assert dispatcher.messages[0]["phone"] == "20 12 34 56"
+
+
+async def test_stopped_form_books_nothing(desk, real_repository, make_tracker) -> None:
+    dispatcher, _ = await book(desk, real_repository, make_tracker, booking_stopped="citizen")
+    assert responses(dispatcher) == ["utter_booking_stopped"]
+    assert desk.repository.upcoming(NOW) == []
+
+
+async def test_lost_race_offers_fresh_slots(desk, real_repository, make_tracker) -> None:
+    fill(desk, TUESDAY_9)
+    dispatcher, events = await book(desk, real_repository, make_tracker)
+    assert responses(dispatcher) == ["utter_booking_slot_taken"]
+    assert FollowupAction("booking_form") in events
+    assert SlotSet("booking_slot", None) in events
+
+
+async def test_storage_failure_is_said_and_nothing_confirmed(
+    desk, real_repository, make_tracker
+) -> None:
+    desk.repository.close()  # every query now fails
+    dispatcher, _ = await book(desk, real_repository, make_tracker)
+    assert responses(dispatcher) == ["utter_booking_failed"]
+    assert dispatcher.messages[0]["contact_phone"] == "44 77 34 43"
+
+
+def test_fifty_citizens_race_for_one_slot(tmp_path: Path, booking_config) -> None:
+    """50 threads, each with its own connections, book the last counsellor at once."""
+    config = dataclasses.replace(booking_config, capacity=1)
+    knowledge_path = tmp_path / "knowledge.db"
+    build_database(load_knowledge(ROOT / "knowledge"), sqlite_utils.Database(knowledge_path))
+    path = tmp_path / "race.db"
+    BookingRepository(path, CPH).close()
+    barrier = threading.Barrier(50)
+    results: list[tuple[list, list]] = []
+    lock = threading.Lock()
+
+    def citizen(n: int) -> None:
+        repository = BookingRepository(path, CPH)
+        desk = BookingDesk(repository, config, clock=lambda: NOW)
+        knowledge = KnowledgeRepository.open(knowledge_path, "Ballerup")
+        tracker = build_tracker(
+            slots={**FILLED, "booking_confirm": "ja", "booking_phone": f"2{n:07d}"}
+        )
+        dispatcher = CollectingDispatcher()
+        barrier.wait()
+        events = asyncio.run(
+            ActionBookAppointment(desk, knowledge).run(dispatcher, tracker, DOMAIN)
+        )
+        repository.close()
+        with lock:
+            results.append((responses(dispatcher), events))
+
+    threads = [threading.Thread(target=citizen, args=(n,)) for n in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    replies = [r for r, _ in results]
+    assert len(replies) == 50  # nobody was left without an answer
+    assert replies.count(["utter_booking_confirmed_fronten"]) == 1
+    assert replies.count(["utter_booking_slot_taken"]) == 49
+    losers = [e for r, e in results if r == ["utter_booking_slot_taken"]]
+    assert all(FollowupAction("booking_form") in e for e in losers)
+    assert len(BookingRepository(path, CPH).upcoming(NOW)) == 1
+
+
+@pytest.mark.parametrize("slot", ["booking_topic", "booking_name"])
+@pytest.mark.parametrize("text", ["hvad koster bostøtte?", '/ask_cost{"service":"bostoette"}'])
+async def test_question_is_not_taken_as_topic_or_name(validator, make_tracker, slot, text):
+    result = await validate(
+        validator, slot, text, make_tracker, intent="ask_cost", entities={"service": "bostoette"}
+    )
+    assert result[slot] is None and result["service"] == "bostoette"
+    assert validate.responses == ["utter_answer"]
