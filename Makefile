@@ -22,6 +22,7 @@ export WEB_PORT ?= 8000
 export CORS_ORIGINS ?= http://127.0.0.1:$(WEB_PORT) http://localhost:$(WEB_PORT)
 export BOOKING_DB ?= $(BOT_DATA_DIR)/bookings.db
 export BOOKING_CONFIG ?= config/fronten_slots.yml
+export TRACKER_STORE_URL ?= sqlite:///$(BOT_DATA_DIR)/tracker.db
 # Quieter TensorFlow, which Rasa imports even when no component uses it.
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
@@ -30,7 +31,7 @@ PIPELINE_STAMP := $(BOT_DATA_DIR)/nlp-pipeline.txt
 KNOWLEDGE_FILES := $(shell find knowledge -name '*.yml')
 TRAINING_FILES := config.yml domain.yml $(shell find data -name '*.yml') data/nlu/lookups.yml bot/nlp.py
 
-.PHONY: help install knowledge train run test nlu-check purge lint format bench clean python
+.PHONY: help install knowledge train run test nlu-check purge lint format bench load-test audit clean python
 
 help:
 	@echo "make run    start the assistant (Rasa on :$(BOT_PORT), actions on :$(ACTION_PORT), web on :$(WEB_PORT))"
@@ -80,9 +81,11 @@ run: $(MODEL) $(KNOWLEDGE_DB)
 test: $(MODEL) $(KNOWLEDGE_DB)
 	$(BIN)/python -m pytest
 
-# Deletes bookings whose appointment ended more than retention_days ago; schedule it daily.
+# Deletes bookings whose appointment ended more than retention_days ago, and conversations
+# idle for CONVERSATION_RETENTION_DAYS (default 30). Schedule it daily.
 purge: $(INSTALLED)
 	$(BIN)/python -m bot.booking purge
+	$(BIN)/python -m bot.conversations purge
 
 # Intent F1 on the held-out set, with every misclassified example.
 nlu-check: $(MODEL)
@@ -97,7 +100,19 @@ format: $(INSTALLED)
 	$(BIN)/ruff format bot tests
 
 bench:
-	@echo "There is no benchmark yet: bench/ comes with the performance issue."; exit 1
+	@echo "There is no latency benchmark yet: it comes with the performance issue."; exit 1
+
+# 200 conversations at once for 60 s on loopback; fails on any error or lost reply.
+load-test: $(MODEL) $(KNOWLEDGE_DB)
+	$(BIN)/python -m bench.load --conversations 200 --seconds 60
+
+# Known vulnerabilities in the installed packages. pip-audit runs from its own venv, because
+# its dependencies conflict with Rasa's pins. Exceptions: security/audit-exceptions.txt.
+AUDIT_VENV := .venv-audit
+audit: $(INSTALLED)
+	@[ -x $(AUDIT_VENV)/bin/pip-audit ] || { python3 -m venv $(AUDIT_VENV) && $(AUDIT_VENV)/bin/pip install --quiet pip-audit==2.10.1; }
+	$(AUDIT_VENV)/bin/pip-audit --strict --progress-spinner off --path $(VENV)/lib/python3.10/site-packages \
+		$$(grep -oE '^(PYSEC|GHSA|CVE)-[A-Za-z0-9-]+' security/audit-exceptions.txt | sed 's/^/--ignore-vuln /')
 
 clean:
 	rm -rf models $(BOT_DATA_DIR) .pytest_cache

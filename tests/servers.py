@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
@@ -59,9 +60,27 @@ def running(
                 process.kill()
 
 
-@contextmanager
-def assistant(tmp: Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
-    """Starts the action server and the Rasa server; yields the REST webhook URL."""
+@dataclass
+class Ports:
+    """Where one assistant's servers listen, and the environment they share."""
+
+    env: dict[str, str]
+    action_port: int
+    bot_port: int
+
+    @property
+    def webhook(self) -> str:
+        """The REST channel's URL."""
+        return f"http://127.0.0.1:{self.bot_port}/webhooks/rest/webhook"
+
+    @property
+    def base(self) -> str:
+        """The Rasa server's base URL."""
+        return f"http://127.0.0.1:{self.bot_port}"
+
+
+def assistant_ports(tmp: Path, extra_env: dict[str, str] | None = None) -> Ports:
+    """Free ports and the environment for an action server and a Rasa server."""
     action_port, bot_port = free_port(), free_port()
     env = {
         **os.environ,
@@ -70,16 +89,43 @@ def assistant(tmp: Path, extra_env: dict[str, str] | None = None) -> Iterator[st
         "ACTION_ENDPOINT_URL": f"http://127.0.0.1:{action_port}/webhook",
         "KNOWLEDGE_DB": os.environ.get("KNOWLEDGE_DB", str(ROOT / "var" / "knowledge.db")),
         "TF_CPP_MIN_LOG_LEVEL": "2",
+        # Each run gets its own conversations, never the developer's var/tracker.db.
+        "TRACKER_STORE_URL": f"sqlite:///{tmp / 'tracker.db'}",
         **(extra_env or {}),
     }
-    actions = [str(BIN / "python"), "-m", "bot.action_server"]
-    rasa = [
+    return Ports(env, action_port, bot_port)
+
+
+@contextmanager
+def action_server(ports: Ports, log: Path) -> Iterator[subprocess.Popen]:
+    """Runs the action server until the block ends."""
+    command = [str(BIN / "python"), "-m", "bot.action_server"]
+    url = f"http://127.0.0.1:{ports.action_port}/health"
+    with running(command, url, ports.env, log) as process:
+        yield process
+
+
+@contextmanager
+def rasa_server(ports: Ports, log: Path) -> Iterator[subprocess.Popen]:
+    """Runs the Rasa server until the block ends."""
+    command = [
         str(BIN / "rasa"), "run", "--model", str(MODEL), "--interface", "127.0.0.1",
-        "--port", str(bot_port), "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
+        "--port", str(ports.bot_port), "--endpoints", "endpoints.yml",
+        "--credentials", "credentials.yml",
     ]  # fmt: skip
-    with running(actions, f"http://127.0.0.1:{action_port}/health", env, tmp / "actions.log"):
-        with running(rasa, f"http://127.0.0.1:{bot_port}/", env, tmp / "rasa.log"):
-            yield f"http://127.0.0.1:{bot_port}/webhooks/rest/webhook"
+    if ports.env.get("RASA_API_TOKEN"):
+        # As the Procfile does: the HTTP API only ever with a token.
+        command += ["--enable-api", "--auth-token", ports.env["RASA_API_TOKEN"]]
+    with running(command, f"{ports.base}/", ports.env, log) as process:
+        yield process
+
+
+@contextmanager
+def assistant(tmp: Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """Starts the action server and the Rasa server; yields the REST webhook URL."""
+    ports = assistant_ports(tmp, extra_env)
+    with action_server(ports, tmp / "actions.log"), rasa_server(ports, tmp / "rasa.log"):
+        yield ports.webhook
 
 
 @contextmanager

@@ -1,0 +1,1 @@
+"""Rasa input channels with the citizen-protection rules applied at the entrance."""
