@@ -22,6 +22,8 @@ export WEB_PORT ?= 8000
 export CORS_ORIGINS ?= http://127.0.0.1:$(WEB_PORT) http://localhost:$(WEB_PORT)
 export BOOKING_DB ?= $(BOT_DATA_DIR)/bookings.db
 export BOOKING_CONFIG ?= config/fronten_slots.yml
+export BOT_PUBLIC_URL ?= http://$(BOT_HOST):$(BOT_PORT)
+export INSIGHTS_DB ?= $(BOT_DATA_DIR)/insights.db
 export TRACKER_STORE_URL ?= sqlite:///$(BOT_DATA_DIR)/tracker.db
 # Quieter TensorFlow, which Rasa imports even when no component uses it.
 export TF_CPP_MIN_LOG_LEVEL ?= 2
@@ -82,10 +84,12 @@ test: $(MODEL) $(KNOWLEDGE_DB)
 	$(BIN)/python -m pytest
 
 # Deletes bookings whose appointment ended more than retention_days ago, and conversations
-# idle for CONVERSATION_RETENTION_DAYS (default 30). Schedule it daily.
+# idle for CONVERSATION_RETENTION_DAYS (default 30), and ratings and missed questions older
+# than INSIGHTS_RETENTION_DAYS (default 90). Schedule it daily.
 purge: $(INSTALLED)
 	$(BIN)/python -m bot.booking purge
 	$(BIN)/python -m bot.conversations purge
+	$(BIN)/python -m bot.insights purge
 
 # Intent F1 on the held-out set, with every misclassified example.
 nlu-check: $(MODEL)
@@ -115,6 +119,6 @@ audit: $(INSTALLED)
 		$$(grep -oE '^(PYSEC|GHSA|CVE)-[A-Za-z0-9-]+' security/audit-exceptions.txt | sed 's/^/--ignore-vuln /')
 
 clean:
-	rm -rf models $(BOT_DATA_DIR) .pytest_cache
+	rm -rf models $(BOT_DATA_DIR) .pytest_cache test-artifacts
 
 FORCE:

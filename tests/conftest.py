@@ -113,3 +113,12 @@ def booking_repository(tmp_path: Path) -> Iterator[BookingRepository]:
 def desk(booking_repository: BookingRepository, booking_config: BookingConfig) -> BookingDesk:
     """A booking desk whose clock stands still at ``NOW``."""
     return BookingDesk(booking_repository, booking_config, clock=lambda: NOW)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def insights_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Missed questions and ratings go to a temporary file, never to the developer's var/."""
+    path = tmp_path_factory.mktemp("insights") / "insights.db"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("INSIGHTS_DB", str(path))
+        yield path

@@ -116,6 +116,9 @@ def rasa_server(ports: Ports, log: Path) -> Iterator[subprocess.Popen]:
     if ports.env.get("RASA_API_TOKEN"):
         # As the Procfile does: the HTTP API only ever with a token.
         command += ["--enable-api", "--auth-token", ports.env["RASA_API_TOKEN"]]
+    if ports.env.get("CORS_ORIGINS"):
+        # As the Procfile does: browsers on these origins may call the REST channel.
+        command += ["--cors", *ports.env["CORS_ORIGINS"].split()]
     with running(command, f"{ports.base}/", ports.env, log) as process:
         yield process
 
@@ -129,9 +132,15 @@ def assistant(tmp: Path, extra_env: dict[str, str] | None = None) -> Iterator[st
 
 
 @contextmanager
-def staff_web(tmp: Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
-    """Starts the staff web app (``python -m bot.web``); yields its base URL."""
-    port = free_port()
+def staff_web(
+    tmp: Path, extra_env: dict[str, str] | None = None, port: int | None = None
+) -> Iterator[str]:
+    """Starts the staff web app (``python -m bot.web``); yields its base URL.
+
+    Pass a port chosen with :func:`free_port` when another server must know the web app's
+    origin before it starts (the Rasa server's CORS list).
+    """
+    port = port or free_port()
     env = {**os.environ, "WEB_HOST": "127.0.0.1", "WEB_PORT": str(port), **(extra_env or {})}
     command = [str(BIN / "python"), "-m", "bot.web"]
     with running(command, f"http://127.0.0.1:{port}/health", env, tmp / "web.log"):

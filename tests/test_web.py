@@ -12,6 +12,7 @@ from sanic import Sanic
 
 from bot.booking import Booking, BookingRepository, parse_config
 from bot.web import create_app
+from bot.web.settings import WebSettings
 from bot.web.staff import BAD_DATE, booking_json
 
 # Sanic warns that start/stop listeners run "as early/late as possible" under ASGI.
@@ -32,8 +33,9 @@ STAFF, CALENDAR = "staff-secret-token", "calendar-secret-token"
 TODAY = dt.datetime.now(CPH).date()
 TOMORROW, LATER = TODAY + dt.timedelta(days=1), TODAY + dt.timedelta(days=2)
 SECURITY_HEADERS = {
-    "content-security-policy": "default-src 'self'; script-src 'self'; object-src 'none'; "
-    "base-uri 'none'; frame-ancestors 'none'",
+    "content-security-policy": "default-src 'self'; script-src 'self'; style-src 'self'; "
+    "img-src 'self'; connect-src 'self' http://127.0.0.1:5005; object-src 'none'; "
+    "base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
     "x-content-type-options": "nosniff",
     "referrer-policy": "no-referrer",
 }
@@ -73,7 +75,12 @@ def seeded(db_path: Path) -> Iterator[dict[str, Booking]]:
 
 
 def make_app(db_path: Path, **kwargs: Any) -> Sanic:
-    options = {"config": CONFIG, "staff_token": STAFF, "calendar_token": CALENDAR} | kwargs
+    options = {
+        "config": CONFIG,
+        "staff_token": STAFF,
+        "calendar_token": CALENDAR,
+        "settings": WebSettings(),
+    } | kwargs
     # A fresh connection per server start: the app closes it when the server stops.
     return create_app(lambda: BookingRepository(db_path, CPH), **options)
 

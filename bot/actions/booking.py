@@ -19,8 +19,11 @@ from bot.actions.booking_base import (
     reset_events,
 )
 from bot.booking import display
+from bot.booking.desk import BookingDesk
 from bot.booking.phone import format_danish
+from bot.knowledge import KnowledgeRepository
 from bot.knowledge.text import fold
+from bot.sms.hooks import SmsLink, default_sms_link
 
 logger = logging.getLogger(__name__)
 
@@ -42,20 +45,80 @@ MEETING_BUTTONS = [
 ]
 
 
-class BookingAction(BookingServices, Action, ABC):
-    """An action of the booking forms (abstract, so rasa_sdk does not register it)."""
+class SmsAware:
+    """Gives an action the SMS link: injected in tests, process-wide otherwise."""
+
+    _sms: Optional[SmsLink] = None
+
+    @property
+    def sms(self) -> SmsLink:
+        """The sender's number over SMS, and SMS notifications."""
+        return self._sms or default_sms_link()
+
+
+class BookingAction(SmsAware, BookingServices, Action, ABC):
+    """An action of the booking forms (abstract, so rasa_sdk does not register it).
+
+    Args:
+        desk: The booking desk; defaults to the one from the environment.
+        knowledge: The knowledge repository; defaults to the one from the environment.
+        sms: The SMS link; defaults to the one from the environment.
+
+    """
+
+    def __init__(
+        self,
+        desk: Optional[BookingDesk] = None,
+        knowledge: Optional[KnowledgeRepository] = None,
+        sms: Optional[SmsLink] = None,
+    ) -> None:
+        super().__init__(desk, knowledge)
+        self._sms = sms
 
     @abstractmethod
     def name(self) -> str:
         """The action's name in the domain."""
 
 
-class ValidateBookingForm(SharedValidation, FormValidationAction):
-    """Checks each answer in the booking form; explains and asks again when it is not valid."""
+class ValidateBookingForm(SmsAware, SharedValidation, FormValidationAction):
+    """Checks each answer in the booking form; explains and asks again when it is not valid.
+
+    Args:
+        desk: The booking desk; defaults to the one from the environment.
+        knowledge: The knowledge repository; defaults to the one from the environment.
+        sms: The SMS link; defaults to the one from the environment.
+
+    """
+
+    def __init__(
+        self,
+        desk: Optional[BookingDesk] = None,
+        knowledge: Optional[KnowledgeRepository] = None,
+        sms: Optional[SmsLink] = None,
+    ) -> None:
+        super().__init__(desk, knowledge)
+        self._sms = sms
 
     def name(self) -> str:
         """Action name."""
         return "validate_booking_form"
+
+    async def extract_booking_phone(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> Dict[str, Any]:
+        """Over SMS the sender's number is the booking's phone, so it is never asked for.
+
+        Rasa SDK calls this on every turn of the form; the number is then validated like
+        a typed one.
+        """
+        if tracker.get_slot("booking_phone"):
+            return {}
+        try:
+            phone = self.sms.phone_of(tracker)
+        except Exception:  # noqa: BLE001 - without the number the form simply asks for it
+            logger.exception("could not read the SMS number; the form will ask for it")
+            return {}
+        return {"booking_phone": phone} if phone else {}
 
     async def validate_booking_topic(
         self,
@@ -322,5 +385,16 @@ class ActionBookAppointment(BookingAction):
             when=display.when(booking.start),
             phone=format_danish(booking.phone),
             **self.contact(),
+        )
+        # Only queued, after the commit: the worker sends it, and a failure there never
+        # touches the booking.
+        self.sms.notify(
+            tracker,
+            "confirmation",
+            "utter_sms_booking_confirmed_telefon"
+            if booking.meeting == "telefon"
+            else "utter_sms_booking_confirmed_fronten",
+            booking,
+            self.contact(),
         )
         return reset_events()

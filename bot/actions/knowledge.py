@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Dict, List, Optional
 
 from rasa_sdk import Tracker
@@ -9,7 +10,10 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.base import KnowledgeAction, intent_payload, topic_intent
-from bot.knowledge import ServiceInfo
+from bot.insights import InsightsRepository, shared_insights
+from bot.knowledge import KnowledgeRepository, ServiceInfo
+
+logger = logging.getLogger(__name__)
 
 ASK_PREFIX = "ask_"
 DEFAULT_TOPIC = "overview"
@@ -125,8 +129,22 @@ class ActionSearchFallback(KnowledgeAction):
     """When the assistant is unsure: search the knowledge base and offer the best topics.
 
     It never guesses an answer. With no match it says what it can help with and where to
-    call instead.
+    call instead. Every such message is kept for staff, so they see what citizens miss.
+
+    Args:
+        repository: See :class:`KnowledgeAction`.
+        insights: Where missed questions are kept; default the process-wide repository
+            from ``INSIGHTS_DB``, opened on first use.
+
     """
+
+    def __init__(
+        self,
+        repository: Optional[KnowledgeRepository] = None,
+        insights: Optional[InsightsRepository] = None,
+    ) -> None:
+        super().__init__(repository)
+        self._insights = insights
 
     def name(self) -> str:
         """Action name."""
@@ -141,6 +159,7 @@ class ActionSearchFallback(KnowledgeAction):
             dispatcher.utter_message(response="utter_empty_message")
             return []
         hits = self.repository.search(text, limit=3)
+        self._remember(text, len(hits))
         if hits:
             buttons = [
                 {
@@ -163,3 +182,10 @@ class ActionSearchFallback(KnowledgeAction):
                 contact_phone=contact.phone,
             )
         return []
+
+    def _remember(self, text: str, suggestions: int) -> None:
+        # Staff insight must never cost the citizen an answer: a storage error is only logged.
+        try:
+            (self._insights or shared_insights()).record_unanswered(text, suggestions)
+        except Exception:
+            logger.exception("Could not store a missed question")

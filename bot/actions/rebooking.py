@@ -151,6 +151,9 @@ class ActionCancelAppointment(BookingAction):
             when=display.when(booking.start),
             reference=booking.reference,
         )
+        self.sms.notify(
+            tracker, "cancelled", "utter_sms_booking_cancelled", booking, self.contact()
+        )
         return reset_events()
 
 
@@ -202,5 +205,14 @@ class ActionMoveAppointment(BookingAction):
             when=display.when(booking.start),
             phone=format_danish(booking.phone),
             **self.contact(),
+        )
+        self.sms.notify(
+            tracker,
+            "moved",
+            "utter_sms_booking_moved_telefon"
+            if booking.meeting == "telefon"
+            else "utter_sms_booking_moved_fronten",
+            booking,
+            self.contact(),
         )
         return reset_events()

@@ -1,4 +1,4 @@
-"""The staff web app: health check, today's bookings and a calendar feed for Fronten."""
+"""The web app: the citizens' chat widget, the staff FAQ assistant, bookings and calendar."""
 
 from bot.web.app import create_app
 

@@ -12,26 +12,42 @@ from sanic.response import json
 
 from bot.booking.config import BookingConfig
 from bot.web.calendar import calendar_blueprint
-from bot.web.context import RepositoryFactory, resolve
+from bot.web.context import (
+    InsightsFactory,
+    KnowledgeFactory,
+    RepositoryFactory,
+    WebState,
+    resolve,
+)
 from bot.web.health import health_blueprint
+from bot.web.login import login_blueprint
+from bot.web.pages import pages_blueprint
+from bot.web.settings import DEFAULT_BOT_URL, WebSettings, origin_of
 from bot.web.staff import staff_blueprint
+from bot.web.widget import widget_blueprint
 
 logger = logging.getLogger(__name__)
 
 SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; "
-        "frame-ancestors 'none'"
-    ),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
 }
+# No inline scripts, styles or handlers anywhere; the widget may only talk to this app and
+# to the Rasa server (BOT_PUBLIC_URL).
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+    "connect-src 'self' {bot}; object-src 'none'; base-uri 'none'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
 STAFF_PREFIX = "/staff"
+# The largest body any route takes (a login form, a rating); Sanic's default is 100 MB.
+REQUEST_MAX_SIZE = 64 * 1024
 
 ERROR_MESSAGES = {
     400: "Forespørgslen er ugyldig.",
     404: "Siden findes ikke.",
     405: "Metoden er ikke tilladt her.",
+    413: "Forespørgslen er for stor.",
 }
 GENERIC_CLIENT_ERROR = "Forespørgslen kunne ikke behandles."
 SERVER_ERROR = "Der opstod en fejl på serveren. Prøv igen senere."
@@ -46,6 +62,9 @@ def create_app(
     staff_token: str | None = None,
     calendar_token: str | None = None,
     name: str = "fronten_web",
+    settings: WebSettings | None = None,
+    knowledge_factory: KnowledgeFactory | None = None,
+    insights_factory: InsightsFactory | None = None,
 ) -> Sanic:
     """Builds the staff web app; what is left out is read from the environment on start-up.
 
@@ -59,19 +78,50 @@ def create_app(
             None or empty after that locks the route.
         calendar_token: Token for ``/staff/bookings.ics``; default ``CALENDAR_TOKEN``.
         name: The Sanic app name; a numeric suffix is appended if it is already taken.
+        settings: The widget's server, CORS origins and the staff login; default
+            ``WebSettings.from_env()``.
+        knowledge_factory: Opens the knowledge base for the staff search; default
+            ``KNOWLEDGE_DB``.
+        insights_factory: Opens ratings and missed questions; default ``INSIGHTS_DB``.
 
     Returns:
         The app, ready for ``app.run`` or an ASGI server.
 
     """
     app = Sanic(_free_name(name))
-    for blueprint in (health_blueprint(), staff_blueprint(), calendar_blueprint()):
+    app.config.REQUEST_MAX_SIZE = REQUEST_MAX_SIZE
+    # Limits and logouts outlive a restart of the server; settings are re-read each start.
+    state = WebState()
+    blueprints = (
+        health_blueprint(),
+        widget_blueprint(),
+        login_blueprint(),
+        pages_blueprint(),
+        staff_blueprint(),
+        calendar_blueprint(),
+    )
+    for blueprint in blueprints:
         app.blueprint(blueprint)
 
     @app.before_server_start
     async def start(app: Sanic, _: Any) -> None:
-        app.ctx.fronten = resolve(repository_factory, config, staff_token, calendar_token)
-        _warn_about_tokens(app.ctx.fronten.staff_token, app.ctx.fronten.calendar_token)
+        context = resolve(
+            repository_factory,
+            config,
+            staff_token,
+            calendar_token,
+            settings,
+            knowledge_factory,
+            insights_factory,
+            state,
+        )
+        app.ctx.fronten = context
+        _warn_about_tokens(context.staff_token, context.calendar_token)
+        if context.signer is None:
+            logger.warning(
+                "Staff login is off: set SESSION_SECRET (32+ characters) and "
+                "STAFF_PASSWORD_HASH or STAFF_PASSWORD."
+            )
 
     @app.after_server_stop
     async def stop(app: Sanic, _: Any) -> None:
@@ -88,9 +138,25 @@ async def add_security_headers(request: Request, response: HTTPResponse) -> None
     """Adds the security headers to every response, and no-store to staff data."""
     for header, value in SECURITY_HEADERS.items():
         response.headers.setdefault(header, value)
+    context = getattr(request.app.ctx, "fronten", None)
+    bot_url = context.settings.bot_public_url if context is not None else DEFAULT_BOT_URL
+    response.headers.setdefault("Content-Security-Policy", content_security_policy(bot_url))
     if request.path == STAFF_PREFIX or request.path.startswith(STAFF_PREFIX + "/"):
         # Bookings hold names and phone numbers: no browser or proxy may keep a copy.
         response.headers["Cache-Control"] = "no-store"
+
+
+def content_security_policy(bot_url: str) -> str:
+    """The policy for every page: only this app's own files, and Rasa for the chat.
+
+    Args:
+        bot_url: The Rasa server as browsers reach it (already checked to be a plain URL).
+
+    Returns:
+        The ``Content-Security-Policy`` header value.
+
+    """
+    return CSP.format(bot=origin_of(bot_url))
 
 
 def json_error(request: Request, exception: Exception) -> HTTPResponse:

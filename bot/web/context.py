@@ -1,4 +1,4 @@
-"""What the routes share: settings resolved at start-up and one lazily opened repository."""
+"""What the routes share: settings resolved at start-up and lazily opened repositories."""
 
 from __future__ import annotations
 
@@ -10,19 +10,64 @@ from sanic import Request
 
 from bot.booking.config import BookingConfig
 from bot.booking.repository import BookingRepository
+from bot.insights import InsightsRepository
+from bot.knowledge import KnowledgeRepository
+from bot.settings import Settings
+from bot.web.sessions import SessionSigner
+from bot.web.settings import WebSettings
+from bot.web.throttle import Throttle
 
 RepositoryFactory = Callable[[], BookingRepository]
+KnowledgeFactory = Callable[[], KnowledgeRepository]
+InsightsFactory = Callable[[], InsightsRepository]
+
+# Failed logins allowed in the window before a pause: few per address; more per user name,
+# so that someone guessing from many addresses is slowed without locking the desk out at once.
+LOGIN_FAILURES, USER_LOGIN_FAILURES, LOGIN_WINDOW_SECONDS = 5, 20, 15 * 60
+# Ratings one address may send in the window; a library's shared address stays well below.
+FEEDBACK_LIMIT, FEEDBACK_WINDOW_SECONDS = 120, 10 * 60
+
+
+@dataclass
+class WebState:
+    """What must outlive a server restart inside one process: limits and logouts.
+
+    Built once per app by ``create_app``; the settings are re-read on every start.
+
+    Attributes:
+        login_throttle: Failed logins per address.
+        user_login_throttle: Failed logins per user name.
+        feedback_throttle: Ratings per address.
+        revoked_sessions: Logged-out session ids and when their tokens expire.
+
+    """
+
+    login_throttle: Throttle = field(
+        default_factory=lambda: Throttle(LOGIN_FAILURES, LOGIN_WINDOW_SECONDS)
+    )
+    user_login_throttle: Throttle = field(
+        default_factory=lambda: Throttle(USER_LOGIN_FAILURES, LOGIN_WINDOW_SECONDS)
+    )
+    feedback_throttle: Throttle = field(
+        default_factory=lambda: Throttle(FEEDBACK_LIMIT, FEEDBACK_WINDOW_SECONDS)
+    )
+    revoked_sessions: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
 class WebContext:
-    """The settings and the booking database of one running app.
+    """The settings and the databases of one running app.
 
     Attributes:
         config: Fronten's booking rules (the time zone is used for display).
         staff_token: The bearer token for ``/staff/*`` JSON routes; None locks them.
         calendar_token: The token for the calendar feed; None locks it.
         repository_factory: Opens the booking database; called on first use.
+        settings: The widget's server, CORS origins and the staff login.
+        knowledge_factory: Opens the knowledge base for the staff search; called on first use.
+        insights_factory: Opens the ratings and missed questions; called on first use.
+        state: Login and rating limits, and logouts.
+        signer: Signs staff sessions; None when no login is configured.
 
     """
 
@@ -30,7 +75,14 @@ class WebContext:
     staff_token: str | None
     calendar_token: str | None
     repository_factory: RepositoryFactory
+    settings: WebSettings = field(default_factory=WebSettings)
+    knowledge_factory: KnowledgeFactory | None = None
+    insights_factory: InsightsFactory | None = None
+    state: WebState = field(default_factory=WebState)
+    signer: SessionSigner | None = None
     _repository: BookingRepository | None = field(default=None, repr=False)
+    _knowledge: KnowledgeRepository | None = field(default=None, repr=False)
+    _insights: InsightsRepository | None = field(default=None, repr=False)
 
     @property
     def repository(self) -> BookingRepository:
@@ -39,11 +91,29 @@ class WebContext:
             self._repository = self.repository_factory()
         return self._repository
 
+    @property
+    def knowledge(self) -> KnowledgeRepository:
+        """The knowledge base (read-only), opened on first use."""
+        if self._knowledge is None:
+            self._knowledge = (self.knowledge_factory or _open_knowledge)()
+        return self._knowledge
+
+    @property
+    def insights(self) -> InsightsRepository:
+        """Ratings and missed questions, opened on first use."""
+        if self._insights is None:
+            self._insights = (self.insights_factory or InsightsRepository.from_env)()
+        return self._insights
+
     def close(self) -> None:
-        """Closes the repository if it was opened."""
+        """Closes the databases that were opened."""
         if self._repository is not None:
             self._repository.close()
             self._repository = None
+        if self._insights is not None:
+            self._insights.close()
+            self._insights = None
+        self._knowledge = None
 
 
 def resolve(
@@ -51,6 +121,10 @@ def resolve(
     config: BookingConfig | None,
     staff_token: str | None,
     calendar_token: str | None,
+    settings: WebSettings | None = None,
+    knowledge_factory: KnowledgeFactory | None = None,
+    insights_factory: InsightsFactory | None = None,
+    state: WebState | None = None,
 ) -> WebContext:
     """Fills in what the caller left out from the environment.
 
@@ -59,6 +133,10 @@ def resolve(
         config: The booking rules; default ``BookingConfig.from_env()``.
         staff_token: Default ``STAFF_TOKEN``.
         calendar_token: Default ``CALENDAR_TOKEN``.
+        settings: The widget and login settings; default ``WebSettings.from_env()``.
+        knowledge_factory: Default: the built knowledge base (``KNOWLEDGE_DB``).
+        insights_factory: Default ``InsightsRepository.from_env``.
+        state: The app's limits and logouts; default a fresh one.
 
     Returns:
         The context; blank tokens become None (locked).
@@ -71,17 +149,34 @@ def resolve(
         def repository_factory() -> BookingRepository:
             return BookingRepository.from_env(timezone=timezone)
 
+    settings = settings or WebSettings.from_env()
+    state = state or WebState()
+    signer = None
+    if settings.login_configured and settings.session_secret:
+        signer = SessionSigner(
+            settings.session_secret, settings.session_seconds, revoked=state.revoked_sessions
+        )
     return WebContext(
         config=config,
         staff_token=_token(staff_token, "STAFF_TOKEN"),
         calendar_token=_token(calendar_token, "CALENDAR_TOKEN"),
         repository_factory=repository_factory,
+        settings=settings,
+        knowledge_factory=knowledge_factory,
+        insights_factory=insights_factory,
+        state=state,
+        signer=signer,
     )
 
 
 def web_context(request: Request) -> WebContext:
     """The context of the app serving this request."""
     return request.app.ctx.fronten
+
+
+def _open_knowledge() -> KnowledgeRepository:
+    settings = Settings.from_env()
+    return KnowledgeRepository.open(settings.knowledge_db, settings.municipality)
 
 
 def _token(value: str | None, variable: str) -> str | None:

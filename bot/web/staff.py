@@ -13,6 +13,7 @@ from sanic.response import json
 from bot.booking.repository import Booking
 from bot.web.auth import bearer_token, token_matches, unauthorized
 from bot.web.context import web_context
+from bot.web.login import current_session
 
 # ASCII digits only: date.fromisoformat would also accept e.g. Arabic-Indic digits.
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
@@ -27,10 +28,15 @@ def staff_blueprint() -> Blueprint:
 
 
 async def bookings_json(request: Request) -> HTTPResponse:
-    """Lists booked appointments: on ``?date=YYYY-MM-DD``, or all upcoming from now."""
+    """Lists booked appointments: on ``?date=YYYY-MM-DD``, or all upcoming from now.
+
+    Allowed with ``Authorization: Bearer $STAFF_TOKEN`` or a staff login.
+    """
     context = web_context(request)
+    # Scripts send the Bearer token; the staff pages' own session is accepted too.
     if not token_matches(bearer_token(request), context.staff_token):
-        return unauthorized()
+        if current_session(request) is None:
+            return unauthorized()
     text = request.args.get("date")
     date = parse_date(text) if text is not None else None
     if text is not None and date is None:

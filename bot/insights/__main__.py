@@ -1,0 +1,3 @@
+from bot.insights.cli import cli
+
+cli()

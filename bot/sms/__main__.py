@@ -1,0 +1,3 @@
+from bot.sms.cli import cli
+
+cli()

@@ -1,0 +1,75 @@
+"""Booking notifications (confirmation, move, cancellation, reminder) queued in the outbox."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Callable, Optional
+
+from bot.booking import display
+from bot.booking.phone import format_danish
+from bot.booking.repository import Booking
+from bot.sms.contact import Contact
+from bot.sms.repository import Outbox
+from bot.sms.templates import Templates
+
+Clock = Callable[[], dt.datetime]
+
+
+def _utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Notifier:
+    """Fills a domain response for a booking and queues it for the worker.
+
+    Args:
+        outbox: Where messages wait for the worker.
+        templates: The domain's texts.
+        clock: Returns the current aware time.
+
+    """
+
+    def __init__(self, outbox: Outbox, templates: Templates, clock: Clock = _utc_now) -> None:
+        self.outbox = outbox
+        self.templates = templates
+        self._clock = clock
+
+    def notify(
+        self,
+        kind: str,
+        response: str,
+        booking: Booking,
+        contact: Contact,
+        dedupe_key: Optional[str] = None,
+    ) -> Optional[int]:
+        """Queues one message about a booking to the booking's phone.
+
+        Args:
+            kind: ``confirmation``, ``moved``, ``cancelled`` or ``reminder``.
+            response: The domain response to send, e.g. ``utter_sms_booking_cancelled``.
+            booking: The booking as stored after the change.
+            contact: Fronten's details (``contact_address``, ``contact_phone``, ...).
+            dedupe_key: Queue only once per key (reminders).
+
+        Returns:
+            The outbox row id, or None when the key was queued before.
+
+        """
+        body = self.templates.render(
+            response,
+            **contact,
+            reference=booking.reference,
+            when=display.when(booking.start),
+            phone=format_danish(booking.phone),
+            first_name=booking.first_name,
+            topic=booking.topic,
+        )
+        return self.outbox.enqueue(
+            kind,
+            booking.phone,
+            body,
+            self._clock(),
+            reference=booking.reference,
+            appointment_start=booking.start if kind == "reminder" else None,
+            dedupe_key=dedupe_key,
+        )
