@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 from abc import ABC, abstractmethod
@@ -18,7 +19,7 @@ from bot.actions.booking_base import (
     parse_iso,
     reset_events,
 )
-from bot.booking import display
+from bot.booking import Booking, display
 from bot.booking.desk import BookingDesk
 from bot.booking.phone import format_danish
 from bot.knowledge import KnowledgeRepository
@@ -78,6 +79,57 @@ class BookingAction(SmsAware, BookingServices, Action, ABC):
     @abstractmethod
     def name(self) -> str:
         """The action's name in the domain."""
+
+    def announce(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, booking: Booking, change: str
+    ) -> None:
+        """Confirms a stored booking or move in the chat, then queues its SMS.
+
+        Args:
+            dispatcher: Collects the confirmation.
+            tracker: The conversation (the SMS link needs its channel).
+            booking: The booking as stored, so the citizen hears what was committed.
+            change: ``confirmation`` (a new booking) or ``moved``.
+
+        """
+        chat, sms = ANNOUNCEMENTS[(change, booking.meeting)]
+        dispatcher.utter_message(
+            response=chat,
+            reference=booking.reference,
+            when=display.when(booking.start),
+            phone=format_danish(booking.phone),
+            **self.contact(),
+        )
+        # Only queued, after the commit: the worker sends it, and a failure there never
+        # touches the booking.
+        self.sms.notify(tracker, change, sms, booking, self.contact())
+
+    def lost_race(
+        self, dispatcher: CollectingDispatcher, start: dt.datetime, form: str
+    ) -> List[Dict[str, Any]]:
+        """Someone took the last counsellor first: back to the form for fresh offers."""
+        dispatcher.utter_message(response="utter_booking_slot_taken")
+        return [
+            SlotSet("booking_slot", None),
+            SlotSet("booking_confirm", None),
+            SlotSet("booking_date", start.isoformat()),
+            FollowupAction(form),
+        ]
+
+
+# The chat and SMS responses that confirm a committed change, per meeting form.
+ANNOUNCEMENTS = {
+    ("confirmation", "fronten"): (
+        "utter_booking_confirmed_fronten",
+        "utter_sms_booking_confirmed_fronten",
+    ),
+    ("confirmation", "telefon"): (
+        "utter_booking_confirmed_telefon",
+        "utter_sms_booking_confirmed_telefon",
+    ),
+    ("moved", "fronten"): ("utter_booking_moved_fronten", "utter_sms_booking_moved_fronten"),
+    ("moved", "telefon"): ("utter_booking_moved_telefon", "utter_sms_booking_moved_telefon"),
+}
 
 
 class ValidateBookingForm(SmsAware, SharedValidation, FormValidationAction):
@@ -367,34 +419,6 @@ class ActionBookAppointment(BookingAction):
             dispatcher.utter_message(response="utter_booking_failed", **self.contact())
             return reset_events()
         if booking is None:
-            # Someone else took the last counsellor: offer fresh slots around the same time.
-            dispatcher.utter_message(response="utter_booking_slot_taken")
-            return [
-                SlotSet("booking_slot", None),
-                SlotSet("booking_confirm", None),
-                SlotSet("booking_date", start.isoformat()),
-                FollowupAction("booking_form"),
-            ]
-        dispatcher.utter_message(
-            response=(
-                "utter_booking_confirmed_telefon"
-                if booking.meeting == "telefon"
-                else "utter_booking_confirmed_fronten"
-            ),
-            reference=booking.reference,
-            when=display.when(booking.start),
-            phone=format_danish(booking.phone),
-            **self.contact(),
-        )
-        # Only queued, after the commit: the worker sends it, and a failure there never
-        # touches the booking.
-        self.sms.notify(
-            tracker,
-            "confirmation",
-            "utter_sms_booking_confirmed_telefon"
-            if booking.meeting == "telefon"
-            else "utter_sms_booking_confirmed_fronten",
-            booking,
-            self.contact(),
-        )
+            return self.lost_race(dispatcher, start, "booking_form")
+        self.announce(dispatcher, tracker, booking, "confirmation")
         return reset_events()

@@ -6,7 +6,6 @@ import logging
 from typing import Any, Dict, List
 
 from rasa_sdk import FormValidationAction, Tracker
-from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.booking import BookingAction
@@ -18,7 +17,6 @@ from bot.actions.booking_base import (
     text_of,
 )
 from bot.booking import display
-from bot.booking.phone import format_danish
 from bot.booking.reference import normalise_reference
 from bot.knowledge.text import fold
 
@@ -188,31 +186,6 @@ class ActionMoveAppointment(BookingAction):
                 dispatcher.utter_message(response="utter_booking_not_found")
                 return reset_events()
         if booking is None:
-            dispatcher.utter_message(response="utter_booking_slot_taken")
-            return [
-                SlotSet("booking_slot", None),
-                SlotSet("booking_confirm", None),
-                SlotSet("booking_date", start.isoformat()),
-                FollowupAction("move_form"),
-            ]
-        dispatcher.utter_message(
-            response=(
-                "utter_booking_moved_telefon"
-                if booking.meeting == "telefon"
-                else "utter_booking_moved_fronten"
-            ),
-            reference=booking.reference,
-            when=display.when(booking.start),
-            phone=format_danish(booking.phone),
-            **self.contact(),
-        )
-        self.sms.notify(
-            tracker,
-            "moved",
-            "utter_sms_booking_moved_telefon"
-            if booking.meeting == "telefon"
-            else "utter_sms_booking_moved_fronten",
-            booking,
-            self.contact(),
-        )
+            return self.lost_race(dispatcher, start, "move_form")
+        self.announce(dispatcher, tracker, booking, "moved")
         return reset_events()
