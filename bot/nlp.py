@@ -1,7 +1,8 @@
 """Danish spaCy for Rasa: ``da_core_news_sm`` when installed, otherwise an offline pipeline.
 
-The offline pipeline is ``spacy.blank("da")`` with the lookup lemmatizer, whose Danish
-tables ship in ``spacy-lookups-data``; nothing is downloaded.
+The offline pipeline is ``spacy.blank("da")`` with a lookup lemmatizer, whose Danish
+tables ship in ``spacy-lookups-data``; nothing is downloaded (``bot.lemmas`` keeps them
+compact).
 
 Run ``python -m bot.nlp`` to print which pipeline this machine would use.
 """
@@ -11,8 +12,10 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 from typing import Any, Dict, List
 
+import scipy.sparse
 import spacy
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -21,8 +24,10 @@ from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.fallback_classifier import FallbackClassifier
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.nlu.utils import spacy_utils
-from rasa.shared.nlu.constants import TEXT
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
 from rasa.shared.nlu.training_data.message import Message
+
+from bot import lemmas
 
 logger = logging.getLogger(__name__)
 
@@ -30,8 +35,14 @@ TRAINED_MODEL = "da_core_news_sm"
 OFFLINE_MODEL = "blank-da+lookup-lemmatizer"
 
 
+# One pipeline per choice and process: Rasa builds SpacyNLP twice per model (a provider
+# node and a run node), and each build loaded the lemma table again (2 s, 130-180 MB).
+_loaded: Dict[str, spacy_utils.SpacyModel] = {}
+_loaded_lock = threading.Lock()
+
+
 def load_danish(preference: str = "auto") -> spacy_utils.SpacyModel:
-    """Loads the Danish pipeline.
+    """Loads the Danish pipeline, once per process and choice.
 
     Args:
         preference: ``auto`` (the trained model if installed, else offline),
@@ -46,6 +57,13 @@ def load_danish(preference: str = "auto") -> spacy_utils.SpacyModel:
 
     """
     preference = os.environ.get("DANISH_SPACY_MODEL", preference or "auto")
+    with _loaded_lock:
+        if preference not in _loaded:
+            _loaded[preference] = _load_danish(preference)
+        return _loaded[preference]
+
+
+def _load_danish(preference: str) -> spacy_utils.SpacyModel:
     if preference in ("auto", TRAINED_MODEL):
         try:
             nlp = spacy.load(TRAINED_MODEL, disable=["parser"])
@@ -54,7 +72,8 @@ def load_danish(preference: str = "auto") -> spacy_utils.SpacyModel:
             if preference == TRAINED_MODEL:
                 raise
     nlp = spacy.blank("da")
-    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
+    # spaCy's lookup lemmatizer on the same table, kept in 7 MB instead of 180 MB.
+    nlp.add_pipe(lemmas.PIPE_NAME)
     nlp.initialize()
     return spacy_utils.SpacyModel(nlp, OFFLINE_MODEL)
 
@@ -113,6 +132,32 @@ class BlankAwareLogisticRegressionClassifier(LogisticRegressionClassifier):
         if with_words:
             super().process(with_words)
         return messages
+
+    def _create_X(self, messages: List[Message]) -> scipy.sparse.csr_matrix:
+        """The same matrix as Rasa's, without the work it throws away.
+
+        Rasa's version asks each message for its combined sparse features, which also stacks
+        the per-token (sequence) features, and then uses only the sentence features: 3% of
+        the server's CPU time per message went into stacking features nobody reads.
+        """
+        rows = []
+        for message in messages:
+            # The sentence features in the order Message.get_sparse_features stacks them.
+            sentence = [
+                f.features
+                for f in message.features
+                if f.attribute == TEXT and f.is_sparse() and f.type == FEATURE_TYPE_SENTENCE
+            ]
+            dense = message.get_dense_features(attribute=TEXT)[1]
+            rows.append(
+                scipy.sparse.hstack(
+                    [
+                        scipy.sparse.csr_matrix(scipy.sparse.hstack(sentence) if sentence else []),
+                        scipy.sparse.csr_matrix(dense.features if dense else []),
+                    ]
+                )
+            )
+        return scipy.sparse.vstack(rows)
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)

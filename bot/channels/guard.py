@@ -23,6 +23,7 @@ from typing import Any, Awaitable, Callable, Deque, Dict, Optional
 import yaml
 from rasa.core.channels.channel import UserMessage
 
+from bot import server_tuning
 from bot.privacy import redact_cpr
 from bot.settings import PROJECT_ROOT
 
@@ -124,6 +125,9 @@ class Guard:
     def __init__(
         self, settings: Optional[GuardSettings] = None, texts: Optional[Dict[str, str]] = None
     ) -> None:
+        # Every channel builds its guard when the server starts, before the tracker store
+        # and the model are loaded: the place to tune the Rasa process.
+        server_tuning.install()
         self.settings = settings or GuardSettings.from_env()
         self.texts = texts if texts is not None else load_texts()
         self.limiter = RateLimiter(self.settings.per_minute)

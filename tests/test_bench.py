@@ -1,0 +1,87 @@
+"""The benchmark's own rules: loopback only, honest judging of replies, the Procfile's command."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from bench.assistants import BIN, launcher
+from bench.conversations import OURS, SOURCE, judge
+from bench.measure import cpu_seconds, peak_rss_mb, percentile, require_loopback
+from tests.servers import ROOT
+
+
+@pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:5005/x", "http://localhost:1/", "http://[::1]:2/"]
+)
+def test_loopback_is_allowed(url: str) -> None:
+    require_loopback(url)
+
+
+@pytest.mark.parametrize("url", ["http://10.0.0.1/", "https://example.com/", "http://192.168.1.2/"])
+def test_anything_else_is_refused(url: str) -> None:
+    with pytest.raises(ValueError):
+        require_loopback(url)
+
+
+def test_percentile() -> None:
+    values = [float(v) for v in range(1, 101)]
+    assert (percentile(values, 50), percentile(values, 95), percentile([7.0], 95)) == (50, 95, 7)
+
+
+@pytest.mark.parametrize(
+    ("replies", "expected", "ok"),
+    [
+        ([{"text": "Svar. Kilde: Ballerup"}], SOURCE, True),
+        ([{"text": "Hej!"}], "", True),
+        ([{"text": "Vælg en ydelse", "buttons": [{"title": "BPA"}]}], "", True),
+        ([{"text": "Svar uden kilde"}], SOURCE, False),
+        ([], "", False),
+        (None, "", False),
+        ([{"text": "Der skete en teknisk fejl. Ring til Fronten"}], "", False),
+        ([{"text": "Vent et øjeblik, før du skriver igen."}], "", False),
+    ],
+)
+def test_replies_are_judged(replies, expected: str, ok: bool) -> None:
+    assert judge(replies, expected).ok is ok
+
+
+def test_every_conversation_stays_under_the_rate_limit() -> None:
+    assert all(2 <= len(script) < 30 for script in OURS)
+
+
+@pytest.mark.parametrize(
+    ("command", "expected"),
+    [
+        (".venv/bin/rasa run --model m", (str(ROOT / ".venv/bin/rasa"),)),
+        ("python -m bot.rasa_run run --x", (str(BIN / "python"), "-m", "bot.rasa_run")),
+        ("rasa", (str(BIN / "rasa"),)),
+    ],
+)
+def test_rasa_is_started_as_told(command: str, expected: tuple) -> None:
+    assert launcher(command) == expected
+
+
+def test_the_default_is_the_procfiles_command() -> None:
+    line = next(x for x in (ROOT / "Procfile").read_text().splitlines() if x.startswith("rasa:"))
+    assert launcher() == launcher(line.split(":", 1)[1])
+
+
+def test_process_figures_come_from_proc() -> None:
+    assert cpu_seconds(os.getpid()) > 0
+    assert 10 < peak_rss_mb(os.getpid()) < 100_000
+
+
+def test_the_launcher_runs_rasas_command_line() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bot.rasa_run", "--version"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "Rasa Version" in result.stdout

@@ -1,0 +1,188 @@
+"""The Rasa server's speed-ups keep Rasa's behaviour: same checks, same classes, same replies."""
+
+from __future__ import annotations
+
+import asyncio
+
+import jsonschema
+import pytest
+from aiohttp import web
+from rasa.core.actions.action import RemoteAction
+from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
+from rasa.shared.utils.common import all_subclasses
+from rasa.utils.endpoints import EndpointConfig
+
+from bot import server_tuning
+
+server_tuning.install()
+
+VALID = {
+    "events": [
+        {"event": "slot", "timestamp": None, "name": "service", "value": "bpa"},
+        {"event": "action", "name": "action_listen", "policy": None, "confidence": None},
+    ],
+    "responses": [{"text": "Svar. Kilde: …", "buttons": []}],
+}
+INVALID = [
+    {"events": [{"event": "slot", "value": "bpa"}]},  # a slot event without a name
+    {"events": "not a list"},
+    {"events": [{"event": "no_such_event"}]},
+    {"responses": "not a list"},
+]
+
+
+def test_a_valid_action_reply_passes() -> None:
+    action = RemoteAction("action_answer_question", None)
+    assert action._validate_action_result(VALID) is True
+
+
+@pytest.mark.parametrize("reply", INVALID)
+def test_an_invalid_action_reply_fails_as_in_rasa(reply: dict) -> None:
+    # Rasa's own check: jsonschema.validate against the same schema.
+    with pytest.raises(jsonschema.ValidationError) as rasa_error:
+        jsonschema.validate(reply, RemoteAction.action_response_format_spec())
+    with pytest.raises(jsonschema.ValidationError) as ours:
+        RemoteAction("action_answer_question", None)._validate_action_result(reply)
+    assert ours.value.message.startswith(rasa_error.value.message)
+    assert "Failed to validate Action server response" in ours.value.message
+
+
+def test_every_event_type_resolves_to_the_same_class() -> None:
+    classes = [c for c in all_subclasses(Event) if getattr(c, "type_name", None)]
+    for event_class in classes:
+        # Twice: once searched, once remembered.
+        for _ in range(2):
+            found = Event.resolve_by_type(event_class.type_name)
+            assert found.type_name == event_class.type_name
+    assert Event.resolve_by_type("user") is UserUttered
+    assert Event.resolve_by_type("slot") is SlotSet
+
+
+def test_unknown_event_types_behave_as_before() -> None:
+    assert Event.resolve_by_type("topic") is None
+    assert Event.resolve_by_type("no_such_event", default=ActionExecuted) is ActionExecuted
+    with pytest.raises(ValueError):
+        Event.resolve_by_type("no_such_event")
+    # The default is never remembered for the name.
+    with pytest.raises(ValueError):
+        Event.resolve_by_type("no_such_event")
+
+
+async def test_action_calls_reuse_one_connection(unused_tcp_port: int) -> None:
+    peers = []
+
+    async def webhook(request: web.Request) -> web.Response:
+        peers.append(request.transport.get_extra_info("peername")[1])
+        return web.json_response({"events": [], "responses": []})
+
+    app = web.Application()
+    app.router.add_post("/webhook", webhook)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", unused_tcp_port).start()
+    try:
+        endpoint = EndpointConfig(f"http://127.0.0.1:{unused_tcp_port}/webhook")
+        for _ in range(3):
+            assert await endpoint.request(json={"next_action": "x"}, method="post") == {
+                "events": [],
+                "responses": [],
+            }
+        # One client port for all three calls: the connection was kept.
+        assert len(peers) == 3 and len(set(peers)) == 1
+        await asyncio.sleep(server_tuning.ACTION_KEEPALIVE_SECONDS + 0.5)
+        await endpoint.request(json={"next_action": "x"}, method="post")
+        # After the keep-alive time the client had closed it and opened a new one.
+        assert peers[-1] != peers[0]
+    finally:
+        await endpoint._kept_session.close()
+        await runner.cleanup()
+
+
+def _replies() -> list:
+    from rasa.shared.core.events import (
+        ActiveLoop,
+        AllSlotsReset,
+        BotUttered,
+        FollowupAction,
+        Restarted,
+        SessionStarted,
+    )
+
+    events = [
+        UserUttered("hej", {"name": "greet", "confidence": 0.9}).as_dict(),
+        ActionExecuted("action_listen").as_dict(),
+        SlotSet("service", "bpa").as_dict(),
+        BotUttered("Svar", {"buttons": []}).as_dict(),
+        SessionStarted().as_dict(),
+        ActiveLoop("booking_form").as_dict(),
+        FollowupAction("action_listen").as_dict(),
+        Restarted().as_dict(),
+        AllSlotsReset().as_dict(),
+    ]
+    broken = [
+        {"event": "slot"},
+        {"event": "slot", "name": 3, "value": 1},
+        {"event": "user", "parse_data": "x"},
+        {"event": "nope"},
+        {"event": 5},
+        {"name": "x"},
+        "user",
+    ]
+    return (
+        [{"events": [e]} for e in events + broken]
+        + [{"events": events}, {"events": events + broken[:1]}, {}, {"responses": []}]
+        + [{"events": None}, {"events": {}}, [], "x", {"responses": [1]}]
+    )
+
+
+@pytest.mark.parametrize("reply", _replies())
+def test_the_quick_check_agrees_with_rasas(reply) -> None:
+    schema = RemoteAction.action_response_format_spec()
+    validator_class = jsonschema.validators.validator_for(schema)
+    quick = server_tuning._events_by_type_check(schema, validator_class)
+    full = validator_class(schema).is_valid(reply)
+    assert quick(reply) == full
+
+
+@pytest.fixture(scope="module")
+def agent():
+    from rasa.core.agent import Agent
+
+    from tests.servers import MODEL
+
+    return Agent.load(str(MODEL))
+
+
+def _dask_scheduler_run(runner, inputs: dict, targets: list) -> dict:
+    # rasa.engine.runner.dask.DaskGraphRunner.run as Rasa ships it: dask's scheduler.
+    import dask
+
+    graph = runner._build_dask_graph(runner._graph_schema.minimal_graph_schema(targets))
+    runner._add_inputs_to_graph(inputs, graph)
+    return dict(dask.get(graph, targets))
+
+
+@pytest.mark.parametrize(
+    "text", ["hvordan søger jeg bostøtte?", "og hvad koster det?", "hej", "", "BPA § 96"]
+)
+async def test_graph_runs_give_the_same_results(agent, text: str) -> None:
+    from rasa.core.channels.channel import UserMessage
+    from rasa.engine.constants import PLACEHOLDER_MESSAGE, PLACEHOLDER_TRACKER
+
+    processor = agent.processor
+    runner = processor.graph_runner
+    tracker = await processor.fetch_tracker_and_update_session("tuning-test")
+    nlu = [processor.model_metadata.nlu_target]
+    inputs = {PLACEHOLDER_MESSAGE: [UserMessage(text)], PLACEHOLDER_TRACKER: tracker}
+    ours = runner.run(inputs=inputs, targets=nlu)[nlu[0]][0].as_dict()
+    rasa = _dask_scheduler_run(runner, inputs, nlu)[nlu[0]][0].as_dict()
+    # spaCy documents compare by identity; their text is compared instead.
+    assert str(ours.pop("text_spacy_doc", "")) == str(rasa.pop("text_spacy_doc", ""))
+    assert ours == rasa
+    core = [processor.model_metadata.core_target]
+    ours = runner.run(inputs={PLACEHOLDER_TRACKER: tracker}, targets=core)[core[0]]
+    rasa = _dask_scheduler_run(runner, {PLACEHOLDER_TRACKER: tracker}, core)[core[0]]
+    assert (ours.max_confidence_index, ours.probabilities) == (
+        rasa.max_confidence_index,
+        rasa.probabilities,
+    )
