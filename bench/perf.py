@@ -221,7 +221,7 @@ def report(
         f"Our server was started with `{ours.started_with} run …`"
         + (" (as in the Procfile)." if not args.launcher else " (`--launcher`)."),
         "- Memory is the peak resident set (VmHWM) at the end; model load is from starting "
-        "`rasa run` until it answers HTTP; training is `rasa train` (stock: `rasa init "
+        "the Rasa server until it answers HTTP; training is `rasa train` (stock: `rasa init "
         "--no-prompt`, which writes its files and trains) with an empty cache.",
     ]
     for result in results:
