@@ -20,11 +20,8 @@ from bot.actions.booking_base import (
     reset_events,
 )
 from bot.booking import Booking, display
-from bot.booking.desk import BookingDesk
 from bot.booking.phone import format_danish
-from bot.knowledge import KnowledgeRepository
 from bot.knowledge.text import fold
-from bot.sms.hooks import SmsLink, default_sms_link
 
 logger = logging.getLogger(__name__)
 
@@ -46,18 +43,7 @@ MEETING_BUTTONS = [
 ]
 
 
-class SmsAware:
-    """Gives an action the SMS link: injected in tests, process-wide otherwise."""
-
-    _sms: Optional[SmsLink] = None
-
-    @property
-    def sms(self) -> SmsLink:
-        """The sender's number over SMS, and SMS notifications."""
-        return self._sms or default_sms_link()
-
-
-class BookingAction(SmsAware, BookingServices, Action, ABC):
+class BookingAction(BookingServices, Action, ABC):
     """An action of the booking forms (abstract, so rasa_sdk does not register it).
 
     Args:
@@ -66,15 +52,6 @@ class BookingAction(SmsAware, BookingServices, Action, ABC):
         sms: The SMS link; defaults to the one from the environment.
 
     """
-
-    def __init__(
-        self,
-        desk: Optional[BookingDesk] = None,
-        knowledge: Optional[KnowledgeRepository] = None,
-        sms: Optional[SmsLink] = None,
-    ) -> None:
-        super().__init__(desk, knowledge)
-        self._sms = sms
 
     @abstractmethod
     def name(self) -> str:
@@ -132,7 +109,7 @@ ANNOUNCEMENTS = {
 }
 
 
-class ValidateBookingForm(SmsAware, SharedValidation, FormValidationAction):
+class ValidateBookingForm(SharedValidation, FormValidationAction):
     """Checks each answer in the booking form; explains and asks again when it is not valid.
 
     Args:
@@ -141,15 +118,6 @@ class ValidateBookingForm(SmsAware, SharedValidation, FormValidationAction):
         sms: The SMS link; defaults to the one from the environment.
 
     """
-
-    def __init__(
-        self,
-        desk: Optional[BookingDesk] = None,
-        knowledge: Optional[KnowledgeRepository] = None,
-        sms: Optional[SmsLink] = None,
-    ) -> None:
-        super().__init__(desk, knowledge)
-        self._sms = sms
 
     def name(self) -> str:
         """Action name."""

@@ -33,6 +33,7 @@ from bot.booking.phone import normalise_danish_mobile
 from bot.booking.when import parse_wish
 from bot.knowledge import KnowledgeRepository
 from bot.knowledge.text import fold
+from bot.sms.hooks import SmsLink, default_sms_link
 
 REQUESTED_SLOT = "requested_slot"
 # Every slot the three forms use; cleared when a form ends, so nothing lingers.
@@ -97,19 +98,24 @@ def parse_iso(text: str) -> Optional[dt.datetime]:
 
 
 class BookingServices:
-    """The desk and the knowledge base, injected in tests, process-wide otherwise.
+    """The desk, the knowledge base and the SMS link: injected in tests, process-wide otherwise.
 
     Args:
         desk: The booking desk; defaults to the one from the environment.
         knowledge: The knowledge repository; defaults to the one from the environment.
+        sms: The SMS link; defaults to the one from the environment.
 
     """
 
     def __init__(
-        self, desk: Optional[BookingDesk] = None, knowledge: Optional[KnowledgeRepository] = None
+        self,
+        desk: Optional[BookingDesk] = None,
+        knowledge: Optional[KnowledgeRepository] = None,
+        sms: Optional[SmsLink] = None,
     ) -> None:
         self._desk = desk
         self._knowledge = knowledge
+        self._sms = sms
 
     @property
     def desk(self) -> BookingDesk:
@@ -120,6 +126,11 @@ class BookingServices:
     def knowledge(self) -> KnowledgeRepository:
         """The knowledge repository (Fronten's address and phone come from here)."""
         return self._knowledge or default_repository()
+
+    @property
+    def sms(self) -> SmsLink:
+        """The sender's number over SMS, and SMS notifications."""
+        return self._sms or default_sms_link()
 
     def topic_label(self, topic_id: Optional[str]) -> str:
         """What staff and citizen see for a topic: its label, or the service's name."""
