@@ -33,13 +33,15 @@ PIPELINE_STAMP := $(BOT_DATA_DIR)/nlp-pipeline.txt
 KNOWLEDGE_FILES := $(shell find knowledge -name '*.yml')
 TRAINING_FILES := config.yml domain.yml $(shell find data -name '*.yml') data/nlu/lookups.yml bot/nlp.py
 
-.PHONY: help install knowledge train run test nlu-check purge lint format bench scale-test load-test audit clean python
+.PHONY: help install knowledge train run test nlu-check answer-check coverage purge lint format bench scale-test load-test audit clean python
 
 help:
 	@echo "make run    start the assistant (Rasa on :$(BOT_PORT), actions on :$(ACTION_PORT), web on :$(WEB_PORT))"
 	@echo "make test   run the whole test suite"
 	@echo "make train  train the model if its data changed"
 	@echo "make nlu-check  intent F1 on the held-out set"
+	@echo "make answer-check  right / wrong with a source / abstained on the held-out answer set"
+	@echo "make coverage  every section of every seed document, with the facts that cite it"
 	@echo "make purge  delete bookings older than the retention period (for cron)"
 	@echo "make lint   ruff check and format check"
 
@@ -94,6 +96,17 @@ purge: $(INSTALLED)
 # Intent F1 on the held-out set, with every misclassified example.
 nlu-check: $(MODEL)
 	$(BIN)/python -m bot.evaluation tests/data/nlu_heldout.yml $(MODEL) 2>/dev/null
+
+# Right answers, wrong answers given with a source, and abstentions, per service and in
+# total, on the held-out questions and conversations (tests/answers/README.md).
+ANSWER_SET ?= tests/answers/heldout
+answer-check: $(MODEL) $(KNOWLEDGE_DB)
+	$(BIN)/python -m bot.answer_check $(ANSWER_SET) --json $(BOT_DATA_DIR)/answer-check.json
+
+# Every section heading of every seed document with the facts citing it; the left-out
+# sections and their reasons go into knowledge/README.md.
+coverage: $(INSTALLED)
+	$(BIN)/python -m bot.knowledge coverage --seeds ../shared/seeds --readme knowledge/README.md
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check bot tests

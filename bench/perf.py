@@ -24,8 +24,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Dict, List, Optional
 
+import yaml
+
 from bench.assistants import BENCH_RATE_LIMIT, StartFailed, Trained, serve, train_ours, train_stock
-from bench.measure import Run, drive, peak_rss_mb
+from bench.measure import Run, drive, peak_rss_mb, percentile
 from tests.servers import ROOT
 
 
@@ -76,6 +78,9 @@ FIGURES = (
            target=100, decimals=1),
     Figure("Rasa server CPU per message, 8 conversations", "ms",
            lambda r: _mean([x.cpu_ms_per_message("rasa") for x in r.concurrent]), decimals=1),
+    Figure("action server CPU per message, 8 conversations", "ms",
+           lambda r: _mean([x.cpu_ms_per_message("actions") for x in r.concurrent]),
+           decimals=1),
     Figure("peak memory (RSS), Rasa server", "MB", lambda r: r.rss_mb.get("rasa"), target=700),
     Figure("peak memory (RSS), action server", "MB", lambda r: r.rss_mb.get("actions")),
     Figure("model load (start until it answers)", "s", lambda r: r.load_seconds, target=15,
@@ -193,7 +198,11 @@ def _commit() -> str:
 
 
 def report(
-    results: List[Result], load_before: str, load_after: str, args: argparse.Namespace
+    results: List[Result],
+    load_before: str,
+    load_after: str,
+    args: argparse.Namespace,
+    ranker: Optional[RankerCost] = None,
 ) -> str:
     """The whole Markdown report."""
     stock = next(r for r in results if r.name == "stock")
@@ -237,12 +246,63 @@ def report(
             "",
             *notes,
             "",
+            *(_ranker_section(ranker) if ranker else []),
             "## Every run",
             "",
             runs_detail([r for r in results if not r.error]),
             "",
         ]
     )
+
+
+def _ranker_section(ranker: RankerCost) -> List[str]:
+    return [
+        "## The ranker's cost per message (in the action server, in-process)",
+        "",
+        f"Deciding an answer (service names, scores of every fact, the choice) for each of the "
+        f"{ranker.messages} written questions of `tests/answers/dev`: median "
+        f"{ranker.p50_ms:.1f} ms, p95 {ranker.p95_ms:.1f} ms. Building the answerer when the "
+        f"action server starts: {ranker.build_seconds:.1f} s. This time is part of every "
+        "reply above.",
+        "",
+    ]
+
+
+@dataclass(frozen=True)
+class RankerCost:
+    """What deciding an answer costs in the action server, per message, in-process."""
+
+    build_seconds: float
+    messages: int
+    p50_ms: float
+    p95_ms: float
+
+
+def ranker_cost(db: Path, questions: Path, municipality: str = "Ballerup") -> RankerCost:
+    """Times :meth:`Answerer.decide` on every written question of the development set.
+
+    The answerer is built once per action server (at start-up); each message then costs one
+    decision: service names, the ranker's scores and the choice of answer.
+    """
+    from bot.knowledge import KnowledgeRepository
+
+    repository = KnowledgeRepository.open(db, municipality)
+    started = time.perf_counter()
+    answerer = repository.answerer()
+    build = time.perf_counter() - started
+    texts = []
+    for path in sorted(questions.glob("*.yml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        if data.get("municipality", "Ballerup") != municipality:
+            continue
+        texts += [case["user"] for case in data.get("cases") or []]
+        texts += [t["user"] for c in data.get("conversations") or [] for t in c["turns"]]
+    timings = []
+    for text in texts:
+        started = time.perf_counter()
+        answerer.decide(text)
+        timings.append((time.perf_counter() - started) * 1000)
+    return RankerCost(build, len(timings), statistics.median(timings), percentile(timings, 95))
 
 
 def _load() -> str:
@@ -281,7 +341,8 @@ def main(argv: Optional[List[str]] = None) -> int:
             except StartFailed as error:
                 print(f"[{name}] {error}", file=sys.stderr, flush=True)
                 results.append(Result(name, error=str(error)))
-    text = report(results, load_before, _load(), args)
+    ranker = ranker_cost(ROOT / "var" / "knowledge.db", ROOT / "tests" / "answers" / "dev")
+    text = report(results, load_before, _load(), args, ranker)
     args.out.write_text(text, encoding="utf-8")
     print(text)
     print(f"written to {args.out}")

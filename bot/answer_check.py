@@ -80,6 +80,7 @@ class Grade:
     """The outcome of one turn, with enough detail to read a failure."""
 
     outcome: str
+    stem_outcome: str
     case_id: str
     service: str
     register: str
@@ -113,12 +114,23 @@ def paragraph_matches(expected: str, paragraphs: Iterable[str]) -> bool:
     return any(re.match(r"\d+", p) and re.match(r"\d+", p)[0] == number[0] for p in paragraphs)
 
 
-def grade(turn: dict[str, Any], reply: Reply, catalogue: Catalogue) -> tuple[str, str]:
-    """Grades one turn against its expectation; returns the outcome and why."""
+def grade(
+    turn: dict[str, Any], reply: Reply, catalogue: Catalogue, stems: bool = False
+) -> tuple[str, str]:
+    """Grades one turn against its expectation; returns the outcome and why.
+
+    Args:
+        turn: The case or conversation turn with its ``expect``.
+        reply: What the assistant did.
+        catalogue: Titles, paragraphs and phone numbers of the knowledge base.
+        stems: Compare ``mention`` alternatives word by word on their first six letters
+            ("planlægge" meets "planlægning"), instead of as exact text.
+
+    """
     expect = turn.get("expect") or {}
     outcome, why = RIGHT, ""
     if "answer" in expect:
-        outcome, why = _grade_answer(expect["answer"], reply, catalogue)
+        outcome, why = _grade_answer(expect["answer"], reply, catalogue, stems)
     elif expect.get("not_in_standards"):
         if reply.citations(contacts_too=False):
             outcome, why = WRONG_WITH_SOURCE, "presented a fact"
@@ -133,7 +145,9 @@ def grade(turn: dict[str, Any], reply: Reply, catalogue: Catalogue) -> tuple[str
     return outcome, why
 
 
-def _grade_answer(answer: dict[str, Any], reply: Reply, catalogue: Catalogue) -> tuple[str, str]:
+def _grade_answer(
+    answer: dict[str, Any], reply: Reply, catalogue: Catalogue, stems: bool
+) -> tuple[str, str]:
     citations = reply.citations()
     if not citations:
         return ABSTAINED, "no answer with a source"
@@ -150,9 +164,31 @@ def _grade_answer(answer: dict[str, Any], reply: Reply, catalogue: Catalogue) ->
     text = normalise(" ".join(t for _, _, t in citations))
     for group in answer.get("mention") or []:
         alternatives = group if isinstance(group, list) else [group]
-        if not any(normalise(str(alt)) in text for alt in alternatives):
+        if not any(_mentions(text, normalise(str(alt)), stems) for alt in alternatives):
             return WRONG_WITH_SOURCE, f"right source, but none of {alternatives}"
     return RIGHT, ""
+
+
+STEM_LETTERS = 6
+
+
+def _mentions(text: str, alternative: str, stems: bool) -> bool:
+    if alternative in text:
+        return True
+    if not stems:
+        return False
+    wanted = re.findall(r"[\w§.,-]+", alternative)
+    found = re.findall(r"[\w§.,-]+", text)
+    return any(
+        all(_same_stem(found[i + j], word) for j, word in enumerate(wanted))
+        for i in range(len(found) - len(wanted) + 1)
+    )
+
+
+def _same_stem(got: str, wanted: str) -> bool:
+    if len(wanted) <= 4 or any(c.isdigit() for c in wanted):
+        return got == wanted
+    return got[:STEM_LETTERS] == wanted[:STEM_LETTERS]
 
 
 def _grade_services(expected: list[str], reply: Reply, catalogue: Catalogue) -> tuple[str, str]:
@@ -320,6 +356,7 @@ def _graded(
     outcome, why = grade(turn, reply, catalogue)
     return Grade(
         outcome=outcome,
+        stem_outcome=grade(turn, reply, catalogue, stems=True)[0],
         case_id=case_id,
         service=str(turn.get("service", "?")),
         register=str(turn.get("register", "")),
@@ -354,14 +391,14 @@ def _row(name: str, counts: Counter) -> str:
     )
 
 
-def summary(grades: list[Grade]) -> dict[str, Any]:
+def summary(grades: list[Grade], stems: bool = False) -> dict[str, Any]:
     """Totals for single questions and for conversation turns."""
     result = {}
     for name, part in (
         ("single", [g for g in grades if not g.conversation]),
         ("conversation_turns", [g for g in grades if g.conversation]),
     ):
-        counts = Counter(g.outcome for g in part)
+        counts = Counter(g.stem_outcome if stems else g.outcome for g in part)
         n = len(part)
         result[name] = {
             "turns": n,
@@ -392,7 +429,7 @@ def main(argv: list[str] | None = None) -> int:
             if g.outcome != RIGHT:
                 print(f"[{g.outcome}] {g.case_id} ({g.service}) {g.user!r}\n    why: {g.why}")
                 print("    reply: " + g.reply.replace("\n", " | ")[:400])
-    totals = summary(grades)
+    totals = {"exact": summary(grades), "stems": summary(grades, stems=True)}
     print(json.dumps(totals, indent=2))
     if args.json:
         args.json.write_text(json.dumps(totals, indent=2) + "\n", encoding="utf-8")

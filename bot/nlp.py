@@ -17,17 +17,25 @@ from typing import Any, Dict, List
 
 import scipy.sparse
 import spacy
-from rasa.engine.graph import ExecutionContext
+from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.fallback_classifier import FallbackClassifier
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.nlu.utils import spacy_utils
-from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, TEXT
+from rasa.shared.nlu.constants import (
+    FEATURE_TYPE_SENTENCE,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
 from rasa.shared.nlu.training_data.message import Message
 
 from bot import lemmas
+from bot.booking.requests import BOOK, CANCEL, MOVE, is_request
 
 logger = logging.getLogger(__name__)
 
@@ -172,6 +180,61 @@ class BlankAwareFallbackClassifier(FallbackClassifier):
         if not _has_words(message):
             return True
         return super()._should_fallback(message)
+
+
+FALLBACK_INTENT = "nlu_fallback"
+# Chit-chat and yes/no intents are unreliable on long questions they were never trained on
+# ("får man en fast sagsbehandler i fronten?" came out as bot_challenge): below this
+# confidence, a message of at least this many words is left to the answer action instead.
+SOCIAL_INTENTS = frozenset(
+    {"greet", "goodbye", "thank", "bot_challenge", "capabilities", "affirm", "deny", "stop",
+     "human_handover"}
+)  # fmt: skip
+SOCIAL_MIN_CONFIDENCE = 0.6
+SOCIAL_MAX_WORDS = 5
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
+class RequestGate(GraphComponent):
+    """Leaves a message to the answer action unless its intent is clearly meant.
+
+    A booking, moving or cancelling intent must come with a request
+    (:func:`bot.booking.requests.is_request`): a question that only mentions an appointment
+    or moving house is answered instead of starting a form. Long messages that a chit-chat
+    intent only half fits are answered too. The message's intent becomes ``nlu_fallback``,
+    which the answer action handles.
+    """
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> RequestGate:
+        """The gate has no state."""
+        return cls()
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        """Turns intents that are not clearly meant into ``nlu_fallback``."""
+        for message in messages:
+            intent = message.get(INTENT) or {}
+            name = intent.get(INTENT_NAME_KEY)
+            confidence = float(intent.get(PREDICTED_CONFIDENCE_KEY) or 0.0)
+            text = message.get(TEXT) or ""
+            if name in (BOOK, CANCEL, MOVE):
+                meant = is_request(text, name)
+            elif name in SOCIAL_INTENTS:
+                meant = confidence >= SOCIAL_MIN_CONFIDENCE or len(text.split()) <= SOCIAL_MAX_WORDS
+            else:
+                continue
+            if not meant:
+                fallback = {INTENT_NAME_KEY: FALLBACK_INTENT, PREDICTED_CONFIDENCE_KEY: confidence}
+                message.set(INTENT, fallback, add_to_output=True)
+                ranking = message.get(INTENT_RANKING_KEY) or []
+                message.set(INTENT_RANKING_KEY, [fallback, *ranking], add_to_output=True)
+        return messages
 
 
 def main() -> None:

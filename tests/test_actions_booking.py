@@ -449,3 +449,54 @@ async def test_question_is_not_taken_as_topic_or_name(validator, make_tracker, s
     )
     assert result[slot] is None and result["service"] == "bostoette"
     assert validate.responses == ["utter_answer"]
+
+
+# --- questions inside the form -----------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("slot", "text"),
+    [
+        ("booking_date", "hvor lang tid tager det at få svar på en ansøgning om bostøtte?"),
+        ("booking_date", "hvad koster det egentlig"),
+        ("booking_meeting", "hvem kan få BPA?"),
+        ("booking_phone", "kan jeg klage over en afgørelse om bostøtte?"),
+    ],
+)
+async def test_a_question_in_the_form_is_answered_not_refused(
+    validator, make_tracker, slot, text
+) -> None:
+    result = await validate(validator, slot, text, make_tracker, intent="nlu_fallback")
+    assert result[slot] is None and result["form_questions"] == 1.0
+    assert "utter_booking_date_invalid" not in validate.responses
+    assert validate.responses[-1] in (
+        "utter_answer",
+        "utter_choose_fact",
+        "utter_choose_service",
+        "utter_ask_service",
+    )
+
+
+@pytest.mark.parametrize("text", ["blabla", "den 45. brumbasse", "kl. 99"])
+async def test_an_unreadable_day_is_still_explained(validator, make_tracker, text) -> None:
+    result = await validate(validator, "booking_date", text, make_tracker, intent="nlu_fallback")
+    assert result == {"booking_date": None}
+    assert validate.responses == ["utter_booking_date_invalid"]
+
+
+async def test_the_second_question_offers_to_leave_the_form(validator, make_tracker) -> None:
+    result = await validate(
+        validator,
+        "booking_date",
+        "hvad koster bostøtte?",
+        make_tracker,
+        intent="ask_cost",
+        slots={"form_questions": 1.0},
+    )
+    assert result["form_questions"] == 2.0
+    assert validate.responses == ["utter_answer", "utter_offer_leave_form"]
+
+
+async def test_continue_after_the_offer_asks_the_question_again(validator, make_tracker) -> None:
+    result = await validate(validator, "booking_date", "fortsæt", make_tracker, intent="affirm")
+    assert result == {"booking_date": None} and validate.responses == []

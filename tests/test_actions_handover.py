@@ -1,10 +1,10 @@
-"""Handover and out-of-scope actions fill their responses from the knowledge base."""
+"""Handover actions fill their responses from the knowledge base."""
 
 from __future__ import annotations
 
 import pytest
 
-from bot.actions.handover import ActionContactFronten, ActionHandover, ActionOutOfScope
+from bot.actions.handover import ActionContactFronten, ActionHandover
 from bot.knowledge import KnowledgeRepository
 from tests.conftest import responses
 
@@ -14,7 +14,6 @@ from tests.conftest import responses
     [
         (ActionContactFronten, "utter_contact", "44 77 34 43"),
         (ActionHandover, "utter_handover", "44 77 34 43"),
-        (ActionOutOfScope, "utter_out_of_scope", "44 77 20 00"),
     ],
 )
 async def test_contact_responses(repository, dispatcher, make_tracker, action, response, phone):
@@ -25,7 +24,7 @@ async def test_contact_responses(repository, dispatcher, make_tracker, action, r
     assert message["source"] and message["section"]
 
 
-@pytest.mark.parametrize("action", [ActionContactFronten, ActionHandover, ActionOutOfScope])
+@pytest.mark.parametrize("action", [ActionContactFronten, ActionHandover])
 async def test_without_a_contact(fixture_db, dispatcher, make_tracker, action) -> None:
     gladsaxe = KnowledgeRepository(fixture_db, "Gladsaxe")
     await action(gladsaxe).run(dispatcher, make_tracker("hej"), {})

@@ -10,7 +10,7 @@ from typing import Iterator
 import pytest
 from click.testing import CliRunner
 
-from bot.actions.knowledge import ActionSearchFallback
+from bot.actions.knowledge import ActionAnswerQuestion
 from bot.insights import ANSWER_LIMIT, QUESTION_LIMIT, InsightsRepository
 from bot.insights.cli import cli
 from tests.conftest import responses
@@ -91,13 +91,15 @@ def test_from_env_uses_insights_db(tmp_path: Path, monkeypatch: pytest.MonkeyPat
 async def test_fallback_remembers_the_missed_question(
     repository, insights, dispatcher, make_tracker
 ) -> None:
-    action = ActionSearchFallback(repository, insights)
-    await action.run(dispatcher, make_tracker("er det gratis", "nlu_fallback"), {})
+    action = ActionAnswerQuestion(repository, insights)
+    await action.run(dispatcher, make_tracker("hvornår har I åbent", "nlu_fallback"), {})
     await action.run(dispatcher, make_tracker("blå banan", "nlu_fallback"), {})
     await action.run(dispatcher, make_tracker("   ", "nlu_fallback"), {})
+    # Answered questions are not missed ones.
+    await action.run(dispatcher, make_tracker("hvad koster bostøtte", "ask_cost"), {})
     assert [(q.text, q.suggestions) for q in insights.unanswered()] == [
         ("blå banan", 0),
-        ("er det gratis", 1),
+        ("hvornår har I åbent", 0),
     ]
 
 
@@ -105,16 +107,16 @@ async def test_a_storage_failure_never_costs_the_citizen_an_answer(
     repository, insights, dispatcher, make_tracker
 ) -> None:
     insights.close()  # every write now fails
-    action = ActionSearchFallback(repository, insights)
-    await action.run(dispatcher, make_tracker("er det gratis", "nlu_fallback"), {})
-    assert responses(dispatcher) == ["utter_search_results"]
+    action = ActionAnswerQuestion(repository, insights)
+    await action.run(dispatcher, make_tracker("hvornår har I åbent", "nlu_fallback"), {})
+    assert responses(dispatcher) == ["utter_not_in_standards"]
 
 
 async def test_default_insights_come_from_the_environment(
     repository, dispatcher, make_tracker, insights_db: Path
 ) -> None:
     # conftest points INSIGHTS_DB at a temporary file for the whole session.
-    await ActionSearchFallback(repository).run(dispatcher, make_tracker("zzz qqq", "x"), {})
+    await ActionAnswerQuestion(repository).run(dispatcher, make_tracker("zzz qqq", "x"), {})
     assert "zzz qqq" in [q.text for q in InsightsRepository(insights_db).unanswered()]
 
 

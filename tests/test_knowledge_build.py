@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -13,13 +14,19 @@ from bot.knowledge.cli import cli
 from tests.conftest import FIXTURES
 
 
-def test_build_writes_tables_and_full_text(tmp_path: Path) -> None:
+def test_build_writes_facts_gaps_and_lemma_forms(tmp_path: Path) -> None:
     target = tmp_path / "kb.db"
     build(FIXTURES / "knowledge", target)
     db = sqlite_utils.Database(target)
     assert db["services"].count == 3
     assert db["facts"].count == 6
-    assert db["facts"].detect_fts() == "facts_fts"
+    [cost] = db["facts"].rows_where("uid = ?", ["bostoette.cost"])
+    assert json.loads(cost["questions"])[0] == "Hvad koster bostøtte?"
+    assert db["gaps"].count == 1
+    # Inflected forms of the knowledge base's words, in every spelling of æ, ø and å.
+    lemmas = {r["form"]: r["lemma"] for r in db["lemma_forms"].rows}
+    assert lemmas["klagen"] == "klage"
+    assert lemmas["følges"] == lemmas["foelges"] == lemmas["folges"] == "følge"
     assert not target.with_suffix(".tmp").exists()
 
 
@@ -59,3 +66,22 @@ def test_cli_check(tmp_path: Path) -> None:
     result = CliRunner().invoke(cli, ["check", "--folder", str(FIXTURES / "knowledge")])
     assert result.exit_code == 0
     assert "OK: 3 services" in result.output
+
+
+def test_cli_coverage_lists_every_section_and_fails_on_a_gap(tmp_path: Path) -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["coverage", "--folder", str(FIXTURES / "knowledge")])
+    assert result.exit_code == 0, result.output
+    assert "Hvad koster indsatsen?\n      bostoette.cost" in result.output
+    assert "(left out: Generelle værdier" in result.output
+
+    folder = tmp_path / "knowledge"
+    shutil.copytree(FIXTURES / "knowledge", folder)
+    sections = folder / "sections.yml"
+    sections.write_text(sections.read_text().replace("      left_out: Generelle", "      # "))
+    readme = tmp_path / "README.md"
+    readme.write_text("# Knowledge\n", encoding="utf-8")
+    failed = runner.invoke(cli, ["coverage", "--folder", str(folder), "--readme", str(readme)])
+    assert failed.exit_code == 1
+    assert "»Værdier« in new.txt has no fact and no reason" in failed.output
+    assert "<!-- left-out sections" in readme.read_text(encoding="utf-8")

@@ -8,10 +8,12 @@ import pytest
 import yaml
 
 from bot.knowledge import KnowledgeRepository, load_knowledge
+from bot.knowledge.coverage import load_sections, problems, with_left_out
 from bot.knowledge.nlu import lookup_document
 from tests.conftest import ROOT, SEEDS
 
 KNOWLEDGE = load_knowledge(ROOT / "knowledge")
+SECTIONS = load_sections(ROOT / "knowledge" / "sections.yml")
 BALLERUP = {
     "forebyggende": "82a",
     "bostoette": "85",
@@ -132,3 +134,44 @@ def test_fallback_message_in_the_domain_has_frontens_phone(real_repository, resp
     """The one phone number the domain must hold itself (for when actions fail)."""
     domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
     assert real_repository.contact("fronten").phone in domain["responses"][response][0]["text"]
+
+
+# ---------------------------------------------------------------- questions and coverage
+
+MIN_QUESTIONS = 3
+
+
+@pytest.mark.parametrize("service", KNOWLEDGE.services, ids=lambda s: s.id)
+def test_every_fact_carries_the_questions_citizens_ask(service) -> None:
+    raw = yaml.safe_load(service.path.read_text(encoding="utf-8"))
+    for item, fact in zip(raw["facts"], service.facts, strict=True):
+        assert "id" in item, f"{service.path.name}: a fact without an explicit id"
+        assert len(set(fact.questions)) >= MIN_QUESTIONS, f"{service.path.name}: {fact.id}"
+
+
+def test_every_gap_has_questions() -> None:
+    assert KNOWLEDGE.gaps and all(len(gap.questions) >= MIN_QUESTIONS for gap in KNOWLEDGE.gaps)
+
+
+def test_every_cited_section_is_listed_and_every_listed_section_is_cited_or_explained() -> None:
+    assert problems(KNOWLEDGE, SECTIONS) == []
+
+
+@needs_seeds
+def test_every_listed_section_stands_in_its_document() -> None:
+    assert problems(KNOWLEDGE, SECTIONS, SEEDS) == []
+
+
+def test_the_readme_lists_the_left_out_sections() -> None:
+    readme = (ROOT / "knowledge" / "README.md").read_text(encoding="utf-8")
+    assert with_left_out(readme, SECTIONS) == readme, "run 'make coverage'"
+
+
+def test_preventive_offers_complaint_is_never_the_bostoette_route(real_repository) -> None:
+    """§ 82 a/b has no right of complaint; § 85's route must not stand in for it."""
+    answerer = real_repository.answerer()
+    for question in ("kan jeg klage over forløbet i Fronten?", "hvordan klager jeg over 82b?"):
+        decision = answerer.decide(question)
+        assert all(f.service_id == "forebyggende" for f in decision.facts), question
+        texts = " ".join(real_repository.fact(f.uid).text for f in decision.facts)
+        assert "Ankestyrelsen" not in texts

@@ -26,8 +26,11 @@ def _responses_sent_by_actions() -> set[str]:
     source = "\n".join(p.read_text() for p in (ROOT / "bot").rglob("*.py"))
     # Every response name the actions mention, including those picked by a condition.
     names = set(re.findall(r'"(utter_\w+)"', source))
-    # _ContactAction sends f"{response}_no_contact" when a municipality has no contact.
-    for base in re.findall(r'response = "(utter_\w+)"', source):
+    # _ContactAction and the answer action's _with_contact send f"{response}_no_contact"
+    # when a municipality has no contact.
+    for base in re.findall(r'response = "(utter_\w+)"', source) + re.findall(
+        r'_with_contact\(\s*dispatcher,\s*"(utter_\w+)"', source
+    ):
         names |= {base, f"{base}_no_contact"}
     # Forms ask for a slot with utter_ask_<slot> or utter_ask_<form>_<slot>; Rasa's check
     # does not count those as used.

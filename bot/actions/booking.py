@@ -150,8 +150,9 @@ class ValidateBookingForm(SharedValidation, FormValidationAction):
         """One of the configured topics, or a service from the knowledge base."""
         if self.stop_requested(tracker):
             return self.stop()
-        if self.asked_question(tracker):
-            return {"booking_topic": None, **(self.interruption(dispatcher, tracker) or {})}
+        answered = self.interruption(dispatcher, tracker)
+        if answered is not None:
+            return {"booking_topic": None, **answered}
         topic = self._topic(str(slot_value or ""), tracker)
         if topic is None:
             return self.reject("booking_topic", "utter_booking_invalid_topic", dispatcher, tracker)
@@ -198,8 +199,9 @@ class ValidateBookingForm(SharedValidation, FormValidationAction):
         """A first name: letters only, one or two words, at most 40 characters."""
         if self.stop_requested(tracker):
             return self.stop()
-        if self.asked_question(tracker):
-            return {"booking_name": None, **(self.interruption(dispatcher, tracker) or {})}
+        answered = self.interruption(dispatcher, tracker)
+        if answered is not None:
+            return {"booking_name": None, **answered}
         text = str(slot_value or "")
         name = " ".join(_NAME_PREFIX.sub("", text.strip()).strip(" .!").split())
         if len(name) > MAX_NAME_LENGTH or not _NAME.fullmatch(name):

@@ -49,10 +49,11 @@ BOOKING_SLOTS = (
     "booking_offers",
     "booking_stopped",
     "booking_attempts",
+    "form_questions",
 )
 STOPPED_BY_CITIZEN = "citizen"
 STOPPED_EXPLAINED = "explained"
-# Below this the classifier is guessing; the text is then treated as an answer.
+# Below this the classifier is guessing about yes and no.
 INTERRUPT_CONFIDENCE = 0.5
 STOP_CONFIDENCE = 0.8
 _STOP = re.compile(
@@ -65,6 +66,17 @@ _YES = re.compile(
 )
 _NO = re.compile(r"(nej|nej tak|nope|nix|forkert|ikke rigtigt|det passer ikke)\W*")
 _CHANGE = re.compile(r".*\b(ny tid|anden tid|andet tidspunkt|aendre|skift|flyt)\b.*")
+_CONTINUE = re.compile(r"(fortsaet|fortsaet (med )?\w+|videre|jeg fortsaetter|ja,? fortsaet)\W*")
+# A question in a form: a question word first, or a question mark, and a few words.
+_QUESTION_START = re.compile(
+    r"(hvad|hvordan|hvorfor|hvornaar|hvor|hvem|hvilke\w*|kan|koster|skal|maa|er|har|faar|"
+    r"gaelder|findes|betyder|hjaelper|daekker|tager|giver|vil)\b"
+)
+QUESTION_MIN_WORDS = 3
+QUESTION_INTENTS = frozenset({"inform_service", "nlu_fallback", "out_of_scope", "ask_contact"})
+QUESTION_CONFIDENCE = 0.8
+# From the second question asked inside a form, the citizen is offered to leave it.
+QUESTIONS_BEFORE_OFFER = 2
 
 
 def slot_events_to_dict(events: List[Dict[str, Any]]) -> Dict[str, Any]:
@@ -183,18 +195,24 @@ class SharedValidation(BookingServices):
         return {REQUESTED_SLOT: None, "booking_stopped": reason}
 
     def asked_question(self, tracker: Tracker) -> bool:
-        """Whether the message is clearly a question: a "?" or a question button's payload.
+        """Whether the message is a question rather than an answer to the form's question.
 
-        Checked before the text is read as a topic or a name, where "hvad koster BPA?"
-        would otherwise pass as an answer.
+        A question starts with a question word or carries a question mark, and has a few
+        words ("hvad koster bostøtte?"); "bostøtte?" or "torsdag?" are answers. A button
+        from an offered choice of answers is a question too.
         """
-        intent, confidence = intent_of(tracker)
-        question = intent.startswith("ask_") or intent in ("human_handover", "inform_service")
         text = text_of(tracker)
+        intent, confidence = intent_of(tracker)
+        if text.startswith("/"):
+            return intent.startswith("ask_") or intent == "inform_service"
+        folded = fold(text)
+        words = len(folded.split())
+        if words >= QUESTION_MIN_WORDS and (_QUESTION_START.match(folded) or "?" in folded):
+            return True
         return (
-            question
-            and confidence >= INTERRUPT_CONFIDENCE
-            and (text.startswith("/") or "?" in text)
+            (intent in QUESTION_INTENTS or intent.startswith("ask_"))
+            and confidence >= QUESTION_CONFIDENCE
+            and words >= QUESTION_MIN_WORDS + 1
         )
 
     def interruption(
@@ -202,26 +220,31 @@ class SharedValidation(BookingServices):
     ) -> Optional[Dict[str, Any]]:
         """Answers a question asked in the middle of a form.
 
+        The form asks its own question again afterwards. From the second question on, the
+        citizen is also offered to leave the form.
+
         Returns:
-            Slots to set (the question's topic and service) when the message was a
-            question, else None.
+            Slots to set (the service and question under discussion, and the count of
+            questions asked in this form) when the message was a question, else None.
 
         """
-        intent, confidence = intent_of(tracker)
-        if confidence < INTERRUPT_CONFIDENCE:
+        if not self.asked_question(tracker):
             return None
+        intent, _ = intent_of(tracker)
+        answered: Dict[str, Any] = {}
         if intent == "ask_contact":
             ActionContactFronten(self.knowledge).contact_message(dispatcher)
-            return {}
-        if intent == "human_handover":
+        elif intent == "human_handover":
             ActionHandover(self.knowledge).contact_message(dispatcher)
-            return {}
-        if intent.startswith("ask_") or intent == "inform_service":
+        else:
             events = ActionAnswerQuestion(self.knowledge).answer(
                 dispatcher, tracker, self.topic_service(tracker.get_slot("booking_topic"))
             )
-            return slot_events_to_dict(events)
-        return None
+            answered = slot_events_to_dict(events)
+        asked = int(tracker.get_slot("form_questions") or 0) + 1
+        if asked >= QUESTIONS_BEFORE_OFFER:
+            dispatcher.utter_message(response="utter_offer_leave_form")
+        return {**answered, "form_questions": float(asked)}
 
     def reject(
         self,
@@ -235,6 +258,9 @@ class SharedValidation(BookingServices):
         answered = self.interruption(dispatcher, tracker)
         if answered is not None:
             return {slot: None, **answered}
+        if _CONTINUE.fullmatch(fold(text_of(tracker))):
+            # "Fortsæt" after the offer to leave: the form simply asks its question again.
+            return {slot: None}
         dispatcher.utter_message(response=response, **variables)
         return {slot: None}
 

@@ -1,4 +1,4 @@
-"""Handing the citizen over to people: Fronten's contact details and out-of-scope questions."""
+"""Handing the citizen over to people: Fronten's contact details."""
 
 from __future__ import annotations
 
@@ -58,14 +58,3 @@ class ActionHandover(_ContactAction):
     def name(self) -> str:
         """Action name."""
         return "action_handover"
-
-
-class ActionOutOfScope(_ContactAction):
-    """Says politely what the assistant cannot help with and points to the municipality."""
-
-    contact_id = "general"
-    response = "utter_out_of_scope"
-
-    def name(self) -> str:
-        """Action name."""
-        return "action_out_of_scope"

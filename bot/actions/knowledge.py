@@ -1,4 +1,4 @@
-"""Answers from the knowledge base: one kind of question about one service."""
+"""Answers from the knowledge base: the fact that best answers the citizen's question."""
 
 from __future__ import annotations
 
@@ -9,24 +9,51 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.base import KnowledgeAction, intent_payload, topic_intent
+from bot.actions.base import KnowledgeAction, intent_payload
+from bot.actions.handover import ActionContactFronten
 from bot.insights import InsightsRepository, shared_insights
-from bot.knowledge import KnowledgeRepository, ServiceInfo
+from bot.knowledge import KnowledgeRepository
+from bot.knowledge.answering import (
+    ANSWER,
+    CHOOSE_FACT,
+    CHOOSE_SERVICE,
+    NO_FACT,
+    NOT_IN_STANDARDS,
+    Context,
+    Decision,
+)
 
 logger = logging.getLogger(__name__)
 
+PAYLOAD_PREFIX = "/"
 ASK_PREFIX = "ask_"
-DEFAULT_TOPIC = "overview"
+CONTACT_INTENT = "ask_contact"
 
 
 class ActionAnswerQuestion(KnowledgeAction):
     """Answers the latest question from the knowledge base and names the source.
 
-    The kind of question comes from the intent (``ask_cost`` asks about ``cost``). The
-    service comes from the message, or else from the conversation so far, so that
-    "og hvad koster det?" is about the service already under discussion. Without a service
-    the assistant asks which one, with buttons.
+    The :class:`~bot.knowledge.answering.Answerer` ranks every fact of the municipality
+    against the message, with the service named (or under discussion) and the intent as
+    evidence, and decides: one short answer (or two that belong together), a choice of two
+    or three services or facts, or a plain "the standards do not say". This action turns
+    the decision into responses and remembers the service and the question, so that
+    "og hvad koster det?" and "og 108?" are follow-ups.
+
+    Args:
+        repository: See :class:`KnowledgeAction`.
+        insights: Where questions without an answer are kept for staff; default the
+            process-wide repository from ``INSIGHTS_DB``, opened on first use.
+
     """
+
+    def __init__(
+        self,
+        repository: Optional[KnowledgeRepository] = None,
+        insights: Optional[InsightsRepository] = None,
+    ) -> None:
+        super().__init__(repository)
+        self._insights = insights
 
     def name(self) -> str:
         """Action name."""
@@ -35,7 +62,7 @@ class ActionAnswerQuestion(KnowledgeAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
-        """Answers, or asks which service the question is about."""
+        """Answers, offers a short choice, or says the standards do not say."""
         return self.answer(dispatcher, tracker)
 
     def answer(
@@ -53,138 +80,135 @@ class ActionAnswerQuestion(KnowledgeAction):
                 conversation names one, e.g. the topic of the appointment being booked.
 
         Returns:
-            Events that remember the topic and service for follow-up questions.
+            Events that remember the service and the question for follow-ups.
 
         """
-        topic = self._topic(tracker)
-        service, unknown = self._service(tracker)
-        if service is None and default_service and not unknown:
-            service = self.repository.service(default_service)
-        if unknown:
-            dispatcher.utter_message(response="utter_unknown_paragraph", paragraph=unknown)
-        if service is None:
-            self._ask_for_service(dispatcher, topic)
-            return [SlotSet("topic", topic), SlotSet("service", None)]
-
-        answers = self.repository.answers(service.id, topic)
-        if not answers:
-            self._no_fact(dispatcher, service, topic)
-        for answer in answers:
-            dispatcher.utter_message(
-                response="utter_answer",
-                answer=answer.text,
-                source=answer.document_title,
-                section=answer.section,
-            )
-        return [SlotSet("topic", topic), SlotSet("service", service.id)]
-
-    def _topic(self, tracker: Tracker) -> str:
-        intent = tracker.latest_message.get("intent", {}).get("name") or ""
-        if intent.startswith(ASK_PREFIX):
-            return intent[len(ASK_PREFIX) :]
-        mentioned = next(tracker.get_latest_entity_values("topic"), None)
-        if mentioned and self.repository.topic_label(mentioned):
-            return mentioned
-        # "Og hvad med BPA?" asks the last question again, about another service.
-        return tracker.get_slot("topic") or DEFAULT_TOPIC
-
-    def _service(self, tracker: Tracker) -> tuple[Optional[ServiceInfo], Optional[str]]:
-        """The service the question is about, and a paragraph the municipality lacks."""
-        named = next(tracker.get_latest_entity_values("service"), None)
-        if named:
-            return self.repository.service(named), None
-        paragraph = next(tracker.get_latest_entity_values("paragraph"), None)
-        if paragraph:
-            service = self.repository.service_by_paragraph(paragraph)
-            return service, (None if service else paragraph)
-        current = tracker.get_slot("service")
-        return (self.repository.service(current) if current else None), None
-
-    def _ask_for_service(self, dispatcher: CollectingDispatcher, topic: str) -> None:
-        intent = topic_intent(topic)
-        buttons = [
-            {"title": s.name, "payload": intent_payload(intent, service=s.id, topic=topic)}
-            for s in self.repository.services()
-        ]
-        dispatcher.utter_message(response="utter_ask_service", buttons=buttons)
-
-    def _no_fact(self, dispatcher: CollectingDispatcher, service: ServiceInfo, topic: str) -> None:
-        label = self.repository.topic_label(topic) or topic
-        contact = self.repository.contact("fronten") or self.repository.contact("general")
-        if contact is None:
-            dispatcher.utter_message(
-                response="utter_no_fact_no_contact", service=service.name, topic=label
-            )
-            return
-        dispatcher.utter_message(
-            response="utter_no_fact",
-            service=service.name,
-            topic=label,
-            contact_name=contact.name,
-            contact_phone=contact.phone,
-        )
-
-
-class ActionSearchFallback(KnowledgeAction):
-    """When the assistant is unsure: search the knowledge base and offer the best topics.
-
-    It never guesses an answer. With no match it says what it can help with and where to
-    call instead. Every such message is kept for staff, so they see what citizens miss.
-
-    Args:
-        repository: See :class:`KnowledgeAction`.
-        insights: Where missed questions are kept; default the process-wide repository
-            from ``INSIGHTS_DB``, opened on first use.
-
-    """
-
-    def __init__(
-        self,
-        repository: Optional[KnowledgeRepository] = None,
-        insights: Optional[InsightsRepository] = None,
-    ) -> None:
-        super().__init__(repository)
-        self._insights = insights
-
-    def name(self) -> str:
-        """Action name."""
-        return "action_search_fallback"
-
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
-    ) -> List[Dict[str, Any]]:
-        """Offers search hits as buttons, or says it cannot help."""
-        text = tracker.latest_message.get("text") or ""
-        if not text.strip():
+        text = (tracker.latest_message.get("text") or "").strip()
+        if not text:
             dispatcher.utter_message(response="utter_empty_message")
             return []
-        hits = self.repository.search(text, limit=3)
-        self._remember(text, len(hits))
-        if hits:
-            buttons = [
-                {
-                    "title": f"{hit.service_name}: {hit.topic_label}",
-                    "payload": intent_payload(
-                        topic_intent(hit.topic), service=hit.service_id, topic=hit.topic
-                    ),
-                }
-                for hit in hits
-            ]
-            dispatcher.utter_message(response="utter_search_results", buttons=buttons)
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        answerer = self.repository.answerer()
+        decision = answerer.decide(
+            "" if text.startswith(PAYLOAD_PREFIX) else text,
+            self.context(tracker, text, default_service),
+        )
+        known_gap = decision.kind == NOT_IN_STANDARDS and decision.facts
+        if intent == CONTACT_INTENT and not known_gap and not answerer.named_services(text):
+            # "hvad er Frontens telefonnummer?" gets the contact details; "hvilke faser er der
+            # i en støttekontaktperson-ordning?" names a service and is answered from its
+            # facts, and "hvornår har I åbent?" is a known gap in the standards.
+            ActionContactFronten(self.repository).contact_message(dispatcher)
             return []
-        contact = self.repository.contact("general") or self.repository.contact("fronten")
-        if contact is None:
-            dispatcher.utter_message(response="utter_cannot_help_no_contact")
-        else:
+        self.say(dispatcher, decision, intent)
+        if decision.kind != ANSWER:
+            offered = {CHOOSE_FACT: len(decision.facts), CHOOSE_SERVICE: len(decision.services)}
+            self._remember(text, offered.get(decision.kind, 0))
+        topic = decision.facts[0].topic if decision.kind == ANSWER else None
+        return [
+            SlotSet("service", decision.service),
+            SlotSet("topic", topic),
+            SlotSet("last_question", decision.question),
+        ]
+
+    @staticmethod
+    def context(tracker: Tracker, text: str, default_service: Optional[str]) -> Context:
+        """What the conversation says about the latest message."""
+        intent = tracker.latest_message.get("intent") or {}
+        payload = text.startswith(PAYLOAD_PREFIX)
+        return Context(
+            service=tracker.get_slot("service"),
+            last_question=tracker.get_slot("last_question"),
+            intent=intent.get("name"),
+            intent_confidence=float(intent.get("confidence") or 0.0),
+            chosen_service=(
+                next(tracker.get_latest_entity_values("service"), None) if payload else None
+            ),
+            chosen_fact=next(tracker.get_latest_entity_values("fact"), None) if payload else None,
+            default_service=default_service,
+            last_topic=tracker.get_slot("topic"),
+        )
+
+    def say(
+        self, dispatcher: CollectingDispatcher, decision: Decision, intent: Optional[str] = None
+    ) -> None:
+        """Sends the responses for a decision.
+
+        Args:
+            dispatcher: Collects the responses.
+            decision: What to say.
+            intent: The message's intent; a service button repeats it, so that the chosen
+                service is asked the same kind of question ("hvad koster det?").
+
+        """
+        repository = self.repository
+        if decision.unknown_paragraphs:
             dispatcher.utter_message(
-                response="utter_cannot_help",
-                contact_name=contact.name,
-                contact_phone=contact.phone,
+                response="utter_unknown_paragraph",
+                paragraph=", ".join(decision.unknown_paragraphs),
             )
-        return []
+        if decision.kind == ANSWER:
+            service = repository.service(decision.service or "")
+            if decision.assumed and service is not None:
+                dispatcher.utter_message(response="utter_assumed_service", service=service.name)
+            for candidate in decision.facts:
+                fact = repository.fact(candidate.uid)
+                if fact is not None:
+                    dispatcher.utter_message(
+                        response="utter_answer",
+                        answer=fact.text,
+                        source=fact.document_title,
+                        section=fact.section,
+                    )
+        elif decision.kind == CHOOSE_SERVICE:
+            self._choose_service(dispatcher, decision.services, intent)
+        elif decision.kind == CHOOSE_FACT:
+            self._choose_fact(dispatcher, decision)
+        elif decision.kind == NO_FACT:
+            service = repository.service(decision.services[0])
+            self._with_contact(dispatcher, "utter_no_fact", service=service.name if service else "")
+        else:
+            self._with_contact(dispatcher, "utter_not_in_standards")
+
+    def _choose_service(
+        self, dispatcher: CollectingDispatcher, service_ids: tuple, intent: Optional[str]
+    ) -> None:
+        services = [self.repository.service(s) for s in service_ids] if service_ids else []
+        services = [s for s in services if s is not None]
+        button_intent = intent if intent and intent.startswith(ASK_PREFIX) else "inform_service"
+        buttons = [
+            {"title": s.name, "payload": intent_payload(button_intent, service=s.id)}
+            for s in services or self.repository.services()
+        ]
+        response = "utter_choose_service" if services else "utter_ask_service"
+        dispatcher.utter_message(response=response, buttons=buttons)
+
+    def _choose_fact(self, dispatcher: CollectingDispatcher, decision: Decision) -> None:
+        services = {c.service_id for c in decision.facts}
+        buttons = []
+        for candidate in decision.facts:
+            title = candidate.questions[0]
+            if len(services) > 1:
+                service = self.repository.service(candidate.service_id or "")
+                title = f"{service.name}: {title}" if service else title
+            buttons.append(
+                {"title": title, "payload": intent_payload("inform_service", fact=candidate.uid)}
+            )
+        self._with_contact(dispatcher, "utter_choose_fact", buttons=buttons)
+
+    def _with_contact(self, dispatcher: CollectingDispatcher, response: str, **kwargs: Any) -> None:
+        contact = self.repository.contact("fronten") or self.repository.contact("general")
+        if contact is None:
+            dispatcher.utter_message(response=f"{response}_no_contact", **kwargs)
+            return
+        dispatcher.utter_message(
+            response=response, contact_name=contact.name, contact_phone=contact.phone, **kwargs
+        )
 
     def _remember(self, text: str, suggestions: int) -> None:
         # Staff insight must never cost the citizen an answer: a storage error is only logged.
+        if text.startswith(PAYLOAD_PREFIX):
+            return
         try:
             (self._insights or shared_insights()).record_unanswered(text, suggestions)
         except Exception:

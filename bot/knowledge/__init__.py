@@ -4,7 +4,6 @@ from bot.knowledge.repository import (
     Answer,
     ContactInfo,
     KnowledgeRepository,
-    SearchHit,
     ServiceInfo,
 )
 from bot.knowledge.schema import KnowledgeError, load_knowledge
@@ -14,7 +13,6 @@ __all__ = [
     "ContactInfo",
     "KnowledgeError",
     "KnowledgeRepository",
-    "SearchHit",
     "ServiceInfo",
     "load_knowledge",
 ]

@@ -1,4 +1,4 @@
-"""Loads the validated knowledge into SQLite with full-text search."""
+"""Loads the validated knowledge into SQLite, with the lemma forms the ranker needs."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 import sqlite_utils
 
 from bot.knowledge.schema import Knowledge, load_knowledge
-from bot.knowledge.text import fold
+from bot.knowledge.words import danish_lemma_table, lemma_forms, words
 
 
 def build_database(knowledge: Knowledge, db: sqlite_utils.Database) -> sqlite_utils.Database:
@@ -22,8 +22,11 @@ def build_database(knowledge: Knowledge, db: sqlite_utils.Database) -> sqlite_ut
         The same database, for chaining.
 
     """
-    labels = {t.id: t.label for t in knowledge.topics}
-    for name in ("facts_fts", "facts", "paragraphs", "services", "contacts", "topics", "documents"):
+    tables = (
+        "facts_fts", "facts", "paragraphs", "services", "contacts", "topics", "documents",
+        "gaps", "lemma_forms",
+    )  # fmt: skip
+    for name in tables:
         if name in db.table_names():
             db[name].drop()
     db["documents"].insert_all(
@@ -61,6 +64,7 @@ def build_database(knowledge: Knowledge, db: sqlite_utils.Database) -> sqlite_ut
                 "name": s.name,
                 "paragraphs": json.dumps(list(s.paragraphs)),
                 "aliases": json.dumps(list(s.aliases), ensure_ascii=False),
+                "hints": json.dumps(list(s.hints), ensure_ascii=False),
                 "file": s.path.name,
             }
             for s in knowledge.services
@@ -83,12 +87,13 @@ def build_database(knowledge: Knowledge, db: sqlite_utils.Database) -> sqlite_ut
                 "municipality": s.municipality,
                 "topic": f.topic,
                 "position": i,
+                "fact_id": f.id,
+                "uid": f"{s.id}.{f.id}",
                 "text": f.text,
+                "questions": json.dumps(list(f.questions), ensure_ascii=False),
                 "document": f.source.document,
                 "section": f.source.section,
                 "note": f.note,
-                # Folded copy for search: citizens type "bostoette" as often as "bostøtte".
-                "search_text": fold(" ".join([f.text, s.name, *s.aliases, labels[f.topic]])),
             }
             for s in knowledge.services
             for i, f in enumerate(s.facts)
@@ -101,8 +106,45 @@ def build_database(knowledge: Knowledge, db: sqlite_utils.Database) -> sqlite_ut
         ],
     )
     db["facts"].create_index(["municipality", "service_id", "topic"])
-    db["facts"].enable_fts(["search_text"], create_triggers=False, tokenize="unicode61")
+    db["gaps"].insert_all(
+        (
+            {
+                "id": g.id,
+                "municipality": g.municipality,
+                "questions": json.dumps(list(g.questions), ensure_ascii=False),
+            }
+            for g in knowledge.gaps
+        ),
+        pk="id",
+    )
+    db["lemma_forms"].insert_all(
+        ({"form": form, "lemma": lemma} for form, lemma in _forms(knowledge).items()),
+        pk="form",
+    )
     return db
+
+
+def vocabulary(knowledge: Knowledge) -> set[str]:
+    """Every word of the knowledge base's texts, questions, names and aliases."""
+    texts = [t.label for t in knowledge.topics]
+    for s in knowledge.services:
+        texts += [s.name, *s.aliases]
+        for f in s.facts:
+            texts += [f.text, f.source.section, *f.questions]
+    for g in knowledge.gaps:
+        texts += list(g.questions)
+    return {w for text in texts for w in words(text)}
+
+
+_FORMS_CACHE: dict[frozenset[str], dict[str, str]] = {}
+
+
+def _forms(knowledge: Knowledge) -> dict[str, str]:
+    # Reading the full table takes a second; tests build the same knowledge many times.
+    wanted = frozenset(vocabulary(knowledge))
+    if wanted not in _FORMS_CACHE:
+        _FORMS_CACHE[wanted] = lemma_forms(wanted, danish_lemma_table())
+    return _FORMS_CACHE[wanted]
 
 
 def build(folder: Path, target: Path) -> Knowledge:

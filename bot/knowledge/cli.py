@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from bot.knowledge.build import build
+from bot.knowledge.coverage import coverage, load_sections, problems, report, with_left_out
 from bot.knowledge.nlu import lookup_document
 from bot.knowledge.repository import KnowledgeRepository
 from bot.knowledge.schema import KnowledgeError, load_knowledge
@@ -65,10 +66,10 @@ def check_command(folder: Path) -> None:
 @click.option("--municipality", default=SETTINGS.municipality)
 @click.option("--limit", default=5)
 def search_command(text: str, db: Path, municipality: str, limit: int) -> None:
-    """Full-text search, as the assistant does when it is unsure."""
+    """The facts that best answer a question, ranked as the assistant ranks them."""
     repository = KnowledgeRepository.open(db, municipality)
-    for hit in repository.search(text, limit=limit):
-        click.echo(f"{hit.service_id}\t{hit.topic}\t{hit.service_name}: {hit.topic_label}")
+    for answer in repository.search(text, limit=limit):
+        click.echo(f"{answer.service_id}\t{answer.topic}\t{answer.service_name}: {answer.text}")
 
 
 @cli.command("answer")
@@ -85,3 +86,41 @@ def answer_command(service: str, topic: str, db: Path, municipality: str) -> Non
         sys.exit(1)
     for answer in answers:
         click.echo(f"{answer.text}\n  [{answer.document}: {answer.section}]")
+
+
+@cli.command("coverage")
+@click.option("--folder", type=click.Path(path_type=Path), default=SETTINGS.knowledge_dir)
+@click.option(
+    "--seeds",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="The seed documents; when given, every heading is also looked up in its document.",
+)
+@click.option(
+    "--readme",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write the left-out sections into this README (only if they changed).",
+)
+def coverage_command(folder: Path, seeds: Path | None, readme: Path | None) -> None:
+    """Print every section of every seed document with the facts that cite it."""
+    try:
+        knowledge = load_knowledge(folder)
+        sections = load_sections(folder / "sections.yml")
+    except KnowledgeError as error:
+        click.echo(str(error), err=True)
+        sys.exit(1)
+    rows = coverage(knowledge, sections)
+    click.echo(report(rows))
+    covered = sum(1 for r in rows if r.facts)
+    click.echo(f"\n{covered} of {len(rows)} sections cited by facts; the rest are left out.")
+    if readme is not None:
+        text = readme.read_text(encoding="utf-8")
+        updated = with_left_out(text, sections)
+        if updated != text:
+            readme.write_text(updated, encoding="utf-8")
+            click.echo(f"Wrote the left-out sections into {readme}.")
+    found = problems(knowledge, sections, seeds if seeds and seeds.is_dir() else None)
+    for problem in found:
+        click.echo(f"PROBLEM: {problem}", err=True)
+    sys.exit(1 if found else 0)

@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 import re
 import sqlite3
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import sqlite_utils
 
-from bot.knowledge.text import search_terms
+from bot.knowledge.answering import Answerer
+from bot.knowledge.ranker import Candidate
+from bot.knowledge.service_names import NamedService, ServiceNames
+from bot.knowledge.words import Lemmatiser
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,8 @@ class ServiceInfo:
 class Answer:
     """A fact ready to be shown, with its source."""
 
+    uid: str
+    question: str
     service_id: str
     service_name: str
     topic: str
@@ -49,37 +55,21 @@ class ContactInfo:
     section: str
 
 
-@dataclass(frozen=True)
-class SearchHit:
-    """A (service, topic) pair that matched a free-text search."""
-
-    service_id: str
-    service_name: str
-    topic: str
-    topic_label: str
-
-
-_ANSWER_SQL = """
-select f.service_id, s.name as service_name, f.topic, t.label as topic_label, f.text,
-       f.document, d.title as document_title, f.section, f.note
+_FACT_COLUMNS = """
+select f.uid, coalesce(json_extract(f.questions, '$[0]'), '') as question, f.service_id,
+       s.name as service_name, f.topic, t.label as topic_label, f.text, f.document,
+       d.title as document_title, f.section, f.note
 from facts f
 join services s on s.id = f.service_id
 join topics t on t.id = f.topic
 join documents d on d.file = f.document
-where f.municipality = :municipality and f.service_id = :service and f.topic = :topic
-order by f.position
 """
-
-_SEARCH_SQL = """
-select f.service_id, s.name as service_name, f.topic, t.label as topic_label
-from facts_fts
-join facts f on f.rowid = facts_fts.rowid
-join services s on s.id = f.service_id
-join topics t on t.id = f.topic
-where facts_fts match :query and f.municipality = :municipality
-order by bm25(facts_fts)
-limit :limit
-"""
+_ANSWER_SQL = (
+    _FACT_COLUMNS
+    + """where f.municipality = :municipality and f.service_id = :service and f.topic = :topic
+order by f.position"""
+)
+_FACT_SQL = _FACT_COLUMNS + "where f.municipality = :municipality and f.uid = :uid"
 
 _PARAGRAPH = re.compile(r"(\d{2,3})\s*([a-b]{0,2})", re.IGNORECASE)
 
@@ -99,6 +89,8 @@ class KnowledgeRepository:
     def __init__(self, db: sqlite_utils.Database, municipality: str) -> None:
         self._db = db
         self.municipality = municipality
+        self._answerer: Answerer | None = None
+        self._answerer_lock = threading.Lock()
 
     @classmethod
     def open(cls, path: Path, municipality: str) -> KnowledgeRepository:
@@ -179,6 +171,84 @@ class KnowledgeRepository:
         )
         return [Answer(**row) for row in rows]
 
+    def fact(self, uid: str) -> Answer | None:
+        """One fact by its uid (``<service id>.<fact id>``), with its source."""
+        rows = list(self._db.query(_FACT_SQL, {"municipality": self.municipality, "uid": uid}))
+        return Answer(**rows[0]) if rows else None
+
+    def candidates(self) -> list[Candidate]:
+        """The municipality's facts, and the gaps in its standards, as the ranker sees them."""
+        facts = [
+            Candidate(
+                uid=r["uid"],
+                service_id=r["service_id"],
+                topic=r["topic"],
+                questions=tuple(json.loads(r["questions"])),
+                text=r["text"],
+                section=r["section"],
+            )
+            for r in self._db.query(
+                "select uid, service_id, topic, questions, text, section from facts "
+                "where municipality = ? order by service_id, position",
+                [self.municipality],
+            )
+        ]
+        gaps = (
+            [
+                Candidate(
+                    uid=f"gap.{r['id']}",
+                    service_id=None,
+                    topic=None,
+                    questions=tuple(json.loads(r["questions"])),
+                )
+                for r in self._db.query(
+                    "select id, questions from gaps where municipality is null or municipality = ?",
+                    [self.municipality],
+                )
+            ]
+            if "gaps" in self._db.table_names()
+            else []
+        )
+        return facts + gaps
+
+    def named_services(self) -> list[NamedService]:
+        """The municipality's services with every name citizens use for them."""
+        rows = self._db.query(
+            "select id, name, aliases, hints, paragraphs from services where municipality = ?",
+            [self.municipality],
+        )
+        return [
+            NamedService(
+                id=r["id"],
+                names=(re.sub(r"\(.*?\)", "", r["name"]).strip(), *json.loads(r["aliases"])),
+                paragraphs=tuple(json.loads(r["paragraphs"])),
+                hints=tuple(json.loads(r["hints"] or "[]")),
+            )
+            for r in rows
+        ]
+
+    def lemmatiser(self) -> Lemmatiser:
+        """Word forms of the knowledge base's vocabulary mapped to their lemmas."""
+        forms = {}
+        if "lemma_forms" in self._db.table_names():
+            forms = {
+                r["form"]: r["lemma"] for r in self._db.query("select form, lemma from lemma_forms")
+            }
+        return Lemmatiser(forms)
+
+    def answerer(self) -> Answerer:
+        """The answerer over this municipality's facts, built on first use (about 0.3 s)."""
+        with self._answerer_lock:
+            if self._answerer is None:
+                lemmatiser = self.lemmatiser()
+                self._answerer = Answerer(
+                    self.candidates(),
+                    ServiceNames(self.named_services(), lemmatiser),
+                    lemmatiser,
+                    [r["id"] for r in self._db.query("select id from topics")],
+                )
+            return self._answerer
+
     def topic_label(self, topic: str) -> str | None:
         """The Danish label of a topic, e.g. "Hvad koster det?"."""
         rows = list(self._db.query("select label from topics where id = ?", [topic]))
@@ -196,31 +266,14 @@ class KnowledgeRepository:
         )
         return ContactInfo(**rows[0]) if rows else None
 
-    def search(self, text: str, limit: int = 3) -> list[SearchHit]:
-        """Searches the facts' full text and returns the best distinct (service, topic) pairs.
+    def search(self, text: str, limit: int = 5) -> list[Answer]:
+        """The facts that best answer a whole question, best first, with their sources.
 
-        Args:
-            text: Free text from a citizen; any FTS syntax in it is dropped.
-            limit: The most pairs to return.
-
-        Returns:
-            Matches, best first; empty when nothing matched.
-
+        Staff search with the same ranker that answers citizens. Any text is safe: it is
+        only split into words, never passed to SQL.
         """
-        terms = search_terms(text)
-        if not terms:
-            return []
-        query = " OR ".join(f'"{term}"*' for term in terms)
-        hits: list[SearchHit] = []
-        for row in self._db.query(
-            _SEARCH_SQL, {"query": query, "municipality": self.municipality, "limit": limit * 4}
-        ):
-            hit = SearchHit(**row)
-            if hit not in hits:
-                hits.append(hit)
-            if len(hits) == limit:
-                break
-        return hits
+        found = [self.fact(s.candidate.uid) for s in self.answerer().search(text, limit)]
+        return [answer for answer in found if answer is not None]
 
 
 def _paragraph_number(paragraphs: tuple[str, ...]) -> int:

@@ -72,11 +72,24 @@ class Contact:
 
 @dataclass(frozen=True)
 class Fact:
-    """One answer to one kind of question about one service."""
+    """One short answer about one service, with the questions citizens ask about it.
 
+    Attributes:
+        id: Unique within its service; ``<service id>.<id>`` is unique everywhere.
+        topic: The kind of question, one of ``topics.yml``.
+        text: The answer in plain Danish.
+        source: Where it stands in the seed documents.
+        questions: How citizens ask for it, in their own registers; the ranker's main
+            evidence.
+        note: For staff, e.g. where two documents disagree.
+
+    """
+
+    id: str
     topic: str
     text: str
     source: Source
+    questions: tuple[str, ...] = ()
     note: str | None = None
 
 
@@ -91,6 +104,20 @@ class Service:
     aliases: tuple[str, ...]
     facts: tuple[Fact, ...]
     path: Path = field(compare=False)
+    hints: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Something citizens ask that the quality standards do not answer.
+
+    Matching a gap lets the assistant say plainly that the standards do not say, instead
+    of answering with the nearest fact.
+    """
+
+    id: str
+    questions: tuple[str, ...]
+    municipality: str | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +128,7 @@ class Knowledge:
     topics: tuple[Topic, ...]
     contacts: tuple[Contact, ...]
     services: tuple[Service, ...]
+    gaps: tuple[Gap, ...] = ()
 
 
 def load_knowledge(folder: Path) -> Knowledge:
@@ -126,7 +154,29 @@ def load_knowledge(folder: Path) -> Knowledge:
         for path in sorted((folder / "services").rglob("*.yml"))
     )
     _unique(folder / "services", "id", [(s.path, s.id) for s in services])
-    return Knowledge(documents, topics, contacts, services)
+    gaps = _gaps(folder / "gaps.yml") if (folder / "gaps.yml").exists() else ()
+    return Knowledge(documents, topics, contacts, services, gaps)
+
+
+def _gaps(path: Path) -> tuple[Gap, ...]:
+    gaps = []
+    for i, raw in enumerate(_list(path, _read(path), "gaps")):
+        where = f"gaps[{i}]."
+        item = _mapping(path, raw, where[:-1])
+        gaps.append(
+            Gap(
+                id=_id(path, item, where=where),
+                questions=tuple(
+                    _value(path, q, f"{where}questions[{j}]")
+                    for j, q in enumerate(_list(path, item, "questions", where))
+                ),
+                municipality=(
+                    _text(path, item, "municipality", where) if "municipality" in item else None
+                ),
+            )
+        )
+    _unique(path, "gaps[].id", [(path, g.id) for g in gaps])
+    return tuple(gaps)
 
 
 def _read(path: Path) -> dict[str, Any]:
@@ -269,6 +319,9 @@ def _service(path: Path, documents: dict[str, Document], topics: set[str]) -> Se
     aliases = data.get("aliases") or []
     if not isinstance(aliases, list):
         raise KnowledgeError(path, "aliases", "must be a list")
+    hints = data.get("hints") or []
+    if not isinstance(hints, list):
+        raise KnowledgeError(path, "hints", "must be a list")
     facts = []
     for i, raw in enumerate(_list(path, data, "facts")):
         where = f"facts[{i}]."
@@ -277,14 +330,22 @@ def _service(path: Path, documents: dict[str, Document], topics: set[str]) -> Se
         if topic not in topics:
             raise KnowledgeError(path, f"{where}topic", f"'{topic}' is not in topics.yml")
         note = _text(path, item, "note", where) if item.get("note") is not None else None
+        questions = item.get("questions") or []
+        if not isinstance(questions, list):
+            raise KnowledgeError(path, f"{where}questions", "must be a list")
         facts.append(
             Fact(
+                id=_id(path, item, where=where) if "id" in item else f"{topic}_{i}",
                 topic=topic,
                 text=_text(path, item, "text", where),
                 source=_source(path, item, where, documents, municipality),
+                questions=tuple(
+                    _value(path, q, f"{where}questions[{j}]") for j, q in enumerate(questions)
+                ),
                 note=note,
             )
         )
+    _unique(path, "facts[].id", [(path, f.id) for f in facts])
     return Service(
         id=_id(path, data),
         municipality=municipality,
@@ -293,4 +354,5 @@ def _service(path: Path, documents: dict[str, Document], topics: set[str]) -> Se
         aliases=tuple(_value(path, a, f"aliases[{i}]") for i, a in enumerate(aliases)),
         facts=tuple(facts),
         path=path,
+        hints=tuple(_value(path, h, f"hints[{i}]") for i, h in enumerate(hints)),
     )

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from dataclasses import dataclass
 
 from sanic import Blueprint, HTTPResponse, Request
 
-from bot.knowledge import Answer, SearchHit
+from bot.knowledge import Answer
 from bot.web.context import web_context
 from bot.web.login import STAFF_PATH, staff_page
 from bot.web.sessions import Session
@@ -20,14 +19,6 @@ MAX_QUERY = 200
 SEARCH_HITS = 5
 LIST_LIMIT = 200
 NO_KNOWLEDGE = "Vidensbasen kan ikke læses lige nu. Kør »make knowledge«, eller kontakt driften."
-
-
-@dataclass(frozen=True)
-class Result:
-    """One search hit with the answers staff can read out, each with its source."""
-
-    hit: SearchHit
-    answers: list[Answer]
 
 
 def pages_blueprint() -> Blueprint:
@@ -42,17 +33,13 @@ def pages_blueprint() -> Blueprint:
 
 @staff_page
 async def search_page(request: Request, session: Session) -> HTTPResponse:
-    """Searches the knowledge base and shows every matching answer with its source."""
+    """Ranks the facts against a whole question, as the assistant does, with their sources."""
     query = (request.args.get("q") or "").strip()[:MAX_QUERY]
-    results: list[Result] = []
+    results: list[Answer] = []
     error = None
     if query:
         try:
-            knowledge = web_context(request).knowledge
-            results = [
-                Result(hit, knowledge.answers(hit.service_id, hit.topic))
-                for hit in knowledge.search(query, limit=SEARCH_HITS)
-            ]
+            results = web_context(request).knowledge.search(query, limit=SEARCH_HITS)
         except Exception:  # a missing or broken knowledge file: say so, do not crash
             logger.exception("Staff search failed")
             error = NO_KNOWLEDGE

@@ -1,0 +1,603 @@
+"""From a citizen's message, and the conversation so far, to what the assistant should say.
+
+:class:`Answerer` decides; the Rasa action only turns the decision into responses. The
+decision uses three kinds of evidence:
+
+- the ranker's score of every fact (:mod:`bot.knowledge.ranker`);
+- the service: named in the message (then only that service's facts are answered), or
+  carried over from the conversation (then it only weighs in, so a question that plainly
+  fits another service is not forced onto the old one);
+- the intent Rasa recognised ("ask_cost" weighs in for cost facts), never as a gate.
+
+It answers with the best fact, or the best two when they belong together; it assumes a
+service from a described situation only when one service clearly fits; otherwise it offers a
+short choice, and when nothing fits it says that the quality standards do not say.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from bot.knowledge.ranker import Candidate, Ranker, Scored
+from bot.knowledge.service_names import Recognised, ServiceNames
+from bot.knowledge.words import FUNCTION_WORDS, Lemmatiser, key, words
+
+ANSWER = "answer"
+CHOOSE_SERVICE = "choose_service"
+CHOOSE_FACT = "choose_fact"
+NOT_IN_STANDARDS = "not_in_standards"
+NO_FACT = "no_fact"
+
+# Thresholds on the combined score, chosen on the dev set (tests/answers/dev) to maximise
+# right answers minus 10 x wrong answers with a source: a fact is answered when it scores
+# this much and leads the next kind of fact by the margin. A margin of 0.06 gave 184 right
+# and 16 wrong of 237 dev questions; 0.12 gives 169 and 10.
+ANSWER_SCORE = 0.42
+ANSWER_MARGIN = 0.12
+# The same within one named service, where the service's fit is left out of the score.
+NAMED_ANSWER_SCORE = 0.25
+NAMED_OFFER_SCORE = 0.2
+OFFER_SCORE = 0.35
+# A second fact is added when it is about the same service and topic and this close.
+PAIR_MARGIN = 0.08
+# A service is assumed from a situation when its best fact leads the next service by this.
+ASSUME_MARGIN = 0.06
+# An assumed service's best fact must score this much (an assumption is easy to get wrong).
+ASSUME_SCORE = 0.6
+# Another service's fact that covers the message's own words within this share is a rival.
+COVERAGE_TIE = 0.25
+ASSUME_FIT_MARGIN = 0.02
+# Services within this of the best are offered as a choice (at most three).
+CHOICE_MARGIN = 0.06
+MAX_CHOICES = 3
+CHOICE_FIT_MARGIN = 0.04
+# How much a fact gains for covering the message's own words (not its question frame).
+COVERAGE_WEIGHT = 0.25
+# Word stems this long compare inflections and typos at their end ("huslejen", "huslej").
+STEM_LENGTH = 5
+# Evidence: the recognised intent's topic.
+# A follow-up leaves the service under discussion only for another service that the
+# message's words fit this much better, and whose fact leads by this much.
+SWITCH_FIT_MARGIN = 0.05
+SWITCH_MARGIN = 0.1
+INTENT_BONUS = 0.04
+NAMED_INTENT_BONUS = 0.06
+# A named service's question with no words of its own is only its frame ("hvem kan få
+# BPA?"); then an intent this confident decides the kind of fact.
+FRAME_INTENT_CONFIDENCE = 0.8
+# How much more than the best fact a known gap must score when the citizen named a service.
+NAMED_GAP_MARGIN = 0.15
+# How much the message's fit to a service as a whole adds to each of its facts (and a gap's
+# fit to the gap).
+SERVICE_WEIGHT = 0.6
+ASK_PREFIX = "ask_"
+
+# Words that carry no question of their own: "og 108?", "hvad med ledsagerordning så?".
+_FILLER = frozenset(
+    key(w)
+    for w in """
+    og hvad med så end for om hvordan det den der er i til nu mon så også samme spørgsmål
+    gælder ligeså ligesådan hvis angår angående vedrørende ang vedr the ok okay jamen men
+    nå tak et en af ved hvordan hvordn hvad hva
+    """.split()
+)
+# "Noget helt andet: …" starts a new subject: the service under discussion is dropped.
+_TOPIC_SWITCH = re.compile(
+    r"\b(noget (helt )?andet|et (helt )?andet spørgsmål|et nyt spørgsmål|nyt spørgsmål|"
+    r"skift(e|er)? emne|et andet emne|apropos)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the conversation says about the message.
+
+    Attributes:
+        service: The service under discussion (named or inferred earlier).
+        last_question: The last question answered or being clarified.
+        intent: The intent Rasa recognised, e.g. ``ask_cost``.
+        intent_confidence: Its confidence.
+        chosen_service: A service picked with a button.
+        chosen_fact: A fact picked with a button (``<service>.<fact>``).
+        default_service: The service to assume when nothing else says which, e.g. the
+            topic of the appointment being booked.
+        last_topic: The kind of the last fact answered, so "og 108?" asks the same kind.
+
+    """
+
+    service: str | None = None
+    last_question: str | None = None
+    intent: str | None = None
+    intent_confidence: float = 0.0
+    chosen_service: str | None = None
+    chosen_fact: str | None = None
+    default_service: str | None = None
+    last_topic: str | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What to say.
+
+    Attributes:
+        kind: ``answer``, ``choose_service``, ``choose_fact``, ``not_in_standards`` or
+            ``no_fact`` (the named service has nothing on it).
+        facts: The facts to answer with, or to offer; for ``not_in_standards``, the known
+            gap the question matched, if it matched one.
+        services: The services to offer, or the service answered about.
+        assumed: The service was inferred from a situation, so the answer says so.
+        unknown_paragraphs: Paragraphs the citizen named that the municipality lacks.
+        service: The service under discussion after this turn.
+        question: The question to remember for a follow-up or a choice.
+
+    """
+
+    kind: str
+    facts: tuple[Candidate, ...] = ()
+    services: tuple[str, ...] = ()
+    assumed: bool = False
+    unknown_paragraphs: tuple[str, ...] = ()
+    service: str | None = None
+    question: str | None = None
+    scores: tuple[float, ...] = field(default=(), compare=False)
+
+
+class Answerer:
+    """Decides how to answer a message, for one municipality.
+
+    Args:
+        candidates: The municipality's facts and the known gaps in its standards.
+        services: The municipality's services with their names (:class:`ServiceNames`).
+        lemmatiser: Turns words into keys.
+        topics: Every kind of fact (``topics.yml``), also kinds no candidate has.
+
+    """
+
+    def __init__(
+        self,
+        candidates: Sequence[Candidate],
+        services: ServiceNames,
+        lemmatiser: Lemmatiser,
+        topics: Sequence[str] = (),
+    ) -> None:
+        self._services = services
+        self._lemmatiser = lemmatiser
+        self.ranker = Ranker(candidates, self._question_keys)
+        self._by_uid = {c.uid: c for c in candidates}
+        # What each candidate talks about, as word stems: a fact that shares none of the
+        # message's own words ("husleje") only matched its frame ("hvad er …?").
+        self._vocabulary = [
+            {_stem(k) for text in (*c.questions, c.text) for k in self._question_keys(text)}
+            for c in self.ranker.candidates
+        ]
+        self._function_stems = {_stem(key(self._lemmatiser.lemma(w))) for w in FUNCTION_WORDS}
+        self._topics = np.array([c.topic or "" for c in self.ranker.candidates])
+        # Every kind of fact there is, also kinds this municipality has no fact of: "hvordan
+        # klager jeg?" about a service without a complaint fact is "nothing on it", not a
+        # different fact.
+        self._known_topics = set(topics) | {c.topic for c in self.ranker.candidates if c.topic}
+        self._owners = [c.service_id or c.uid for c in self.ranker.candidates]
+        # One decision scores its text once, however many ways it weighs the scores.
+        self._scores_of_this_decision = threading.local()
+        # A word no fact uses tells nothing about which fact is meant.
+        self._known_stems = set().union(*self._vocabulary) if self._vocabulary else set()
+
+    def _question_keys(self, text: str) -> list[str]:
+        """A text's word keys without the words that name a service or a paragraph.
+
+        Other numbers stay: "17 år" is close to "18 år".
+        """
+        named = self._services.recognise(text).named_words()
+        return [key(self._lemmatiser.lemma(w)) for i, w in enumerate(words(text)) if i not in named]
+
+    def decide(self, text: str, context: Context | None = None) -> Decision:
+        """What to say to a message.
+
+        Args:
+            text: The citizen's message (a button's payload has no text of its own).
+            context: The conversation so far.
+
+        Returns:
+            The decision.
+
+        """
+        context = context or Context()
+        self._scores_of_this_decision.memo = {}
+        if context.chosen_fact and context.chosen_fact in self._by_uid:
+            fact = self._by_uid[context.chosen_fact]
+            return Decision(ANSWER, (fact,), service=fact.service_id, question=fact.questions[0])
+        if context.chosen_service:
+            topic = self._intent_topic(context)
+            if context.last_question and topic:
+                # A service button after "hvad koster det?" asks exactly that of the service.
+                return self._on_topic(context.last_question, context.chosen_service, topic, context)
+            if context.last_question:
+                return self._for_service(
+                    context.last_question, context.chosen_service, context, assumed=False
+                )
+            return self._overview(context.chosen_service, None, topic)
+        recognised = self._services.recognise(text)
+        named = recognised.service_ids
+        if named and not self._has_question(text, recognised):
+            # "og 108?": the previous question, about the newly named service; a name
+            # alone, with nothing asked before, asks what the service is.
+            if context.last_question and context.last_topic:
+                decision = self._on_topic(
+                    context.last_question, named[0], context.last_topic, context
+                )
+            elif context.last_question:
+                decision = self._for_service(
+                    context.last_question, named[0], context, assumed=False
+                )
+            else:
+                decision = self._overview(named[0], text)
+            return self._with_unknown(decision, recognised)
+        if len(named) == 1:
+            return self._with_unknown(
+                self._for_service(text, named[0], context, assumed=False), recognised
+            )
+        if recognised.unknown_paragraphs and not named:
+            return Decision(
+                NOT_IN_STANDARDS,
+                unknown_paragraphs=recognised.unknown_paragraphs,
+                service=context.service,
+                question=text,
+            )
+        current = None if _TOPIC_SWITCH.search(text) else context.service
+        hinted = recognised.hinted[0] if len(recognised.hinted) == 1 and not named else None
+        current = current or hinted or context.default_service
+        return self._with_unknown(self._open(text, named, current, context), recognised)
+
+    def _content(self, text: str) -> set[str]:
+        """The stems of a message's own words.
+
+        Not its question frame, not a service's name, and not words that no fact uses.
+        """
+        stems = {_stem(k) for k in self._question_keys(text)} - self._function_stems
+        return stems & self._known_stems
+
+    def _has_question(self, text: str, recognised: Recognised) -> bool:
+        named = recognised.named_words()
+        return any(
+            i not in named
+            and not w.isdigit()
+            and key(w) not in _FILLER
+            and key(self._lemmatiser.lemma(w)) not in _FILLER
+            for i, w in enumerate(words(text))
+        )
+
+    def _frame_topic(self, text: str, context: Context) -> str | None:
+        """The kind of fact asked, when the message is only a question's frame.
+
+        Only when the intent, read from that frame, is confident; else None.
+        """
+        topic = self._intent_topic(context)
+        if topic and context.intent_confidence >= FRAME_INTENT_CONFIDENCE:
+            return None if self._content(text) else topic
+        return None
+
+    def _intent_topic(self, context: Context) -> str | None:
+        """The kind of fact the intent asks for ("ask_cost": cost), if facts have that kind."""
+        if context.intent and context.intent.startswith(ASK_PREFIX):
+            topic = context.intent[len(ASK_PREFIX) :]
+            return topic if topic in self._known_topics else None
+        return None
+
+    def _overview(self, service_id: str, text: str | None, topic: str | None = None) -> Decision:
+        """What a service is, or its first fact of a topic.
+
+        The topic comes from an older button such as ``/ask_cost{"service":…}``.
+        """
+        facts = [c for c in self.ranker.candidates if c.service_id == service_id]
+        overview = [c for c in facts if c.topic == (topic or "overview")]
+        if not topic:
+            overview = overview or facts[:1]
+        if not overview:
+            return Decision(NO_FACT, services=(service_id,), service=service_id, question=text)
+        return Decision(
+            ANSWER, (overview[0],), services=(service_id,), service=service_id, question=None
+        )
+
+    def _with_unknown(self, decision: Decision, recognised: Recognised) -> Decision:
+        if not recognised.unknown_paragraphs:
+            return decision
+        return Decision(
+            **{**decision.__dict__, "unknown_paragraphs": recognised.unknown_paragraphs}
+        )
+
+    def _ranked_once(self, text: str) -> tuple[np.ndarray, dict[str, float]]:
+        memo = getattr(self._scores_of_this_decision, "memo", None)
+        if memo is None:
+            return self.ranker.score(text)
+        if text not in memo:
+            memo[text] = self.ranker.score(text)
+        return memo[text]
+
+    def _scored(
+        self, text: str, context: Context, with_fit: bool = True
+    ) -> tuple[list[Scored], dict[str, float]]:
+        """Every candidate's score with the evidence added.
+
+        The intent's topic weighs in; so does, across services, the message's fit to a
+        candidate's service or gap. Within one named service the fit is the same for all
+        its facts, and a short gap fits the bare question frame that is left once the
+        service's name is taken out, so there it is left out.
+        """
+        scores, fit = self._ranked_once(text)
+        topic = self._intent_topic(context)
+        content = self._content(text)
+        total = scores.copy()
+        coverage: list[float | None] = [None] * len(scores)
+        if content:
+            coverage = [len(content & v) / len(content) for v in self._vocabulary]
+            total += COVERAGE_WEIGHT * np.array(coverage)
+        if topic:
+            # Within a named service the question's frame is most of what is left
+            # ("hvem kan få …?"), so the intent, read from that frame, counts more.
+            bonus = INTENT_BONUS if with_fit else NAMED_INTENT_BONUS
+            total += (self._topics == topic) * bonus * context.intent_confidence
+        if with_fit:
+            total += SERVICE_WEIGHT * np.array([fit[owner] for owner in self._owners])
+        ranked = [
+            Scored(candidate, float(score), cover)
+            for candidate, score, cover in zip(
+                self.ranker.candidates, total.tolist(), coverage, strict=True
+            )
+        ]
+        return ranked, fit
+
+    def _for_service(self, text: str, service_id: str, context: Context, assumed: bool) -> Decision:
+        """Answers about one named service, never with another service's fact.
+
+        A known gap wins only by a clear margin: once the service's name is left out, "hvordan
+        søger jeg om bostøtte?" is as close to "hvordan søger jeg om et sundhedskort?" as to
+        bostøtte's own facts.
+        """
+        ranked = [
+            s
+            for s in self._scored(text, context, with_fit=False)[0]
+            if s.candidate.service_id in (service_id, None)
+        ]
+        ranked.sort(key=lambda s: -s.score)
+        facts = [s for s in ranked if s.candidate.service_id]
+        topic = self._frame_topic(text, context)
+        if topic:
+            # "hvem kan få BPA?": with the name left out only the question's frame is left,
+            # and the intent read from it is the best evidence of what is asked.
+            return self._on_topic(text, service_id, topic, context)
+        if ranked and not ranked[0].candidate.service_id and facts:
+            if ranked[0].score < facts[0].score + NAMED_GAP_MARGIN:
+                ranked = facts
+        if not ranked or ranked[0].score < NAMED_OFFER_SCORE:
+            return Decision(NO_FACT, services=(service_id,), service=service_id, question=text)
+        best = ranked[0]
+        if best.candidate.service_id is None:
+            return Decision(NOT_IN_STANDARDS, (best.candidate,), service=service_id, question=text)
+        return self._answer(ranked, service_id, text, assumed, NAMED_ANSWER_SCORE)
+
+    def _on_topic(self, text: str, service_id: str, topic: str, context: Context) -> Decision:
+        """The service's best fact (or two) of one kind, or that its standard has none."""
+        on_topic = [
+            s
+            for s in self._scored(text, context, with_fit=False)[0]
+            if s.candidate.service_id == service_id and s.candidate.topic == topic
+        ]
+        if not on_topic:
+            return Decision(NO_FACT, services=(service_id,), service=service_id, question=text)
+        on_topic.sort(key=lambda s: -s.score)
+        # The kind is settled (by the intent, or the question being repeated): its best fact.
+        return self._answer(on_topic, service_id, text, assumed=False, threshold=0.0, sure=True)
+
+    def _answer(
+        self,
+        ranked: list[Scored],
+        service_id: str,
+        text: str,
+        assumed: bool,
+        threshold: float = ANSWER_SCORE,
+        sure: bool = False,
+    ) -> Decision:
+        """The best fact, or two that belong together, when it is clearly the best.
+
+        Otherwise the two or three best facts are offered as a choice.
+        """
+        best = ranked[0]
+        facts = [best.candidate]
+        for other in ranked[1:2]:
+            if (
+                other.candidate.service_id == service_id
+                and other.candidate.topic == best.candidate.topic
+                and other.score >= max(best.score - PAIR_MARGIN, threshold)
+            ):
+                facts.append(other.candidate)
+        # Other facts of the same kind and service are parts of the same answer ("hvordan
+        # klager jeg?" fits where, when and how long); the rival is another kind of fact.
+        rival = next(
+            (
+                s.score
+                for s in ranked
+                if s.candidate not in facts
+                and (s.candidate.topic, s.candidate.service_id)
+                != (best.candidate.topic, best.candidate.service_id)
+            ),
+            0.0,
+        )
+        # A fact that shares none of the message's own words matched only its frame.
+        frame_only = best.coverage == 0.0
+        unsure = best.score < threshold or best.score - rival < ANSWER_MARGIN or frame_only
+        if unsure and not sure:
+            offers = tuple(s.candidate for s in ranked if s.candidate.service_id)[:MAX_CHOICES]
+            return Decision(CHOOSE_FACT, offers, service=service_id, question=text)
+        return Decision(
+            ANSWER,
+            tuple(facts),
+            services=(service_id,),
+            assumed=assumed,
+            service=service_id,
+            question=text,
+            scores=tuple(s.score for s in ranked[: len(facts)]),
+        )
+
+    def _open(self, text: str, named: list[str], current: str | None, context: Context) -> Decision:
+        """Answers when no single service is named.
+
+        The conversation's service weighs in, or a situation points to one service, or
+        the citizen chooses between the few that fit.
+        """
+        if not named and not current and not self._content(text):
+            frame_only = self._frame_only(text, context)
+            if frame_only is not None:
+                return frame_only
+        ranked, fit = self._scored(text, context)
+        allowed = set(named)
+        if allowed:
+            ranked = [s for s in ranked if s.candidate.service_id in allowed | {None}]
+        ranked.sort(key=lambda s: -s.score)
+        if current and not allowed:
+            follow_up = self._follow_up(ranked, fit, current, text, context)
+            if follow_up is not None:
+                return follow_up
+        if not ranked or ranked[0].score < OFFER_SCORE:
+            return Decision(NOT_IN_STANDARDS, service=current, question=text)
+        best = ranked[0]
+        if best.candidate.service_id is None:
+            return Decision(NOT_IN_STANDARDS, (best.candidate,), service=current, question=text)
+        per_service: dict[str, float] = {}
+        for s in ranked:
+            if s.candidate.service_id and s.candidate.service_id not in per_service:
+                per_service[s.candidate.service_id] = s.score
+        services = list(per_service)
+        lead = best.score - (per_service[services[1]] if len(services) > 1 else 0.0)
+        service_id = best.candidate.service_id
+        # A service is assumed only when the message's own words point to it, not only
+        # its kind of question ("hvordan klager jeg?" fits every service that has a route).
+        runner_up = services[1] if len(services) > 1 else None
+        fit_lead = fit[service_id] - (fit[runner_up] if runner_up else 0.0)
+        # Or when no other service has a fact that covers the message's own words nearly as
+        # well: "post", "betale", "husleje" are all in one fact, while every service's
+        # cost fact covers "hvad koster det?".
+        best_cover = best.coverage or 0.0
+        rivals = {
+            s.candidate.service_id
+            for s in ranked
+            if s.candidate.service_id not in (service_id, None)
+            and (s.coverage or 0.0) >= best_cover - COVERAGE_TIE
+        }
+        alone = best.coverage is not None and not rivals
+        points_to_one = (
+            lead >= ASSUME_MARGIN
+            and best.score >= ASSUME_SCORE
+            and (fit_lead >= ASSUME_FIT_MARGIN or alone)
+        )
+        if best.score >= ANSWER_SCORE and (service_id == current or points_to_one):
+            in_service = [s for s in ranked if s.candidate.service_id == service_id]
+            return self._answer(in_service, service_id, text, assumed=service_id != current)
+        close = [s for s in services if per_service[s] >= best.score - CHOICE_MARGIN]
+        if best.coverage is not None and rivals:
+            # The services whose facts cover the message's words alike are the choice.
+            close = [s for s in services if s == service_id or s in rivals]
+        if len(close) > MAX_CHOICES:
+            # Many fit the kind of question; offer the few the message's own words fit
+            # best, unless they fit all alike ("hvad koster det?": then every service).
+            by_fit = sorted(close, key=lambda s: -fit[s])
+            if fit[by_fit[MAX_CHOICES - 1]] - fit[by_fit[MAX_CHOICES]] >= CHOICE_FIT_MARGIN:
+                close = by_fit[:MAX_CHOICES]
+        if best.score >= ANSWER_SCORE and 2 <= len(close) <= MAX_CHOICES:
+            return Decision(CHOOSE_SERVICE, services=tuple(close), service=current, question=text)
+        if best.score >= ANSWER_SCORE and len(close) > 1:
+            return Decision(CHOOSE_SERVICE, services=(), service=current, question=text)
+        offers = []
+        for s in ranked:
+            if s.candidate.service_id and s.candidate not in offers:
+                offers.append(s.candidate)
+            if len(offers) == MAX_CHOICES:
+                break
+        return Decision(CHOOSE_FACT, tuple(offers), service=current, question=text)
+
+    def _frame_only(self, text: str, context: Context) -> Decision | None:
+        """A bare question frame with no service ("hvad koster det?", "hvem kan få det?").
+
+        The services whose standards answer that kind of question fit: one is answered, and
+        said to be assumed; two or three are offered; more means asking among them all.
+        """
+        topic = self._frame_topic(text, context)
+        if not topic:
+            return None
+        fitting = list(
+            dict.fromkeys(
+                c.service_id for c in self.ranker.candidates if c.service_id and c.topic == topic
+            )
+        )
+        if len(fitting) == 1:
+            decision = self._on_topic(text, fitting[0], topic, context)
+            return Decision(**{**decision.__dict__, "assumed": decision.kind == ANSWER})
+        services = tuple(fitting) if 2 <= len(fitting) <= MAX_CHOICES else ()
+        return Decision(CHOOSE_SERVICE, services=services, question=text)
+
+    def _follow_up(
+        self,
+        ranked: list[Scored],
+        fit: dict[str, float],
+        current: str,
+        text: str,
+        context: Context,
+    ) -> Decision | None:
+        """Answers about the service under discussion, unless the message points elsewhere.
+
+        "og hvad koster det?" after a question about BPA is about BPA, even when bostøtte's
+        many cost questions match the words better. Another service takes over only when
+        the message's own words fit it clearly better and its fact leads by a margin.
+        """
+        in_current = [s for s in ranked if s.candidate.service_id == current]
+        if not in_current:
+            return None
+        topic = self._frame_topic(text, context)
+        if topic:
+            # "og hvem kan få det?": only the frame, so the intent says which kind of fact.
+            return self._on_topic(text, current, topic, context)
+        best, own = ranked[0], in_current[0]
+        elsewhere = best.candidate.service_id not in (current, None) and (
+            fit[best.candidate.service_id] - fit[current] >= SWITCH_FIT_MARGIN
+            and best.score - own.score >= SWITCH_MARGIN
+        )
+        if elsewhere or (best.candidate.service_id is None and best.score > own.score):
+            return None
+        if own.score < OFFER_SCORE:
+            # Nothing about it in this service's standard: say so, never another service's.
+            return Decision(NO_FACT, services=(current,), service=current, question=text)
+        return self._answer(in_current, current, text, assumed=False)
+
+    def search(self, text: str, limit: int = 5) -> list[Scored]:
+        """The facts that best match a whole question, best first, as staff search them.
+
+        The same scores as the citizen's answer. A named service gates, and then lists its
+        facts best first ("bostøtte ansøgning"); without one, facts that match too weakly
+        to be offered to a citizen are left out.
+        """
+        named = self._services.recognise(text).service_ids
+        ranked = [
+            s
+            for s in self._scored(text, Context())[0]
+            if s.candidate.service_id and (not named or s.candidate.service_id in named)
+        ]
+        ranked.sort(key=lambda s: -s.score)
+        floor = 0.0 if named else OFFER_SCORE
+        return [s for s in ranked[:limit] if s.score > floor]
+
+    def named_services(self, text: str) -> list[str]:
+        """The services a message names, in the order they were named."""
+        return self._services.recognise(text).service_ids
+
+    def candidate(self, uid: str) -> Candidate | None:
+        """A fact or gap by its uid."""
+        return self._by_uid.get(uid)
+
+
+def _stem(word_key: str) -> str:
+    return word_key[:STEM_LENGTH]

@@ -1,0 +1,269 @@
+"""Which services a message names, however the citizen spells them.
+
+Names and aliases are compared word by word as keys (:mod:`bot.knowledge.words`): lemma,
+then one spelling for æ/ae/a, ø/oe/o and å/aa/a. What is left of a misspelling is scored
+with rapidfuzz. A compound that starts with a name ("bostøtteansøgning") names it too.
+Paragraphs are read in every form citizens use: "§ 85", "§85", "paragraf 85", "par. 97",
+"85'eren", "82b", "§ 82 a", and a bare number in a short follow-up ("og 108?").
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz
+
+from bot.knowledge.words import Lemmatiser, key, words
+
+# A misspelt name must be this close (rapidfuzz ratio, 0-100) to count as the name.
+FUZZY_MIN_SCORE = 85
+# Names shorter than this ("BPA", "SKP") must be written exactly.
+FUZZY_MIN_LENGTH = 6
+# A compound counts when it starts with a name at least this long ("bostøtte…").
+COMPOUND_MIN_LENGTH = 7
+# A bare number is read as a paragraph only in a message of at most this many words.
+BARE_NUMBER_MAX_WORDS = 4
+
+_PARAGRAPH = re.compile(
+    r"(?:§+\s*|\b(?:paragraf(?:fen)?|paragraph|parag|par\.?|p\.)\s*)"
+    r"(?P<number>\d{2,3})(?:\s*(?P<letters>[ab](?:\s*(?:og|/|,|\+|-)?\s*[ab])?)\b)?",
+    re.IGNORECASE,
+)
+_NUMBER_SUFFIX = re.compile(
+    r"\b(?P<number>\d{2,3})(?:\s*(?P<letters>[ab](?:\s*(?:og|/|-)\s*[ab])?)\b|['’]?eren\b|['’]?er\b)",
+    re.IGNORECASE,
+)
+_BARE_NUMBER = re.compile(r"\b(?P<number>\d{2,3})\b(?!\s*(?:%|,\d|\.\d))")
+# In a longer message a bare number names a paragraph only after one of these words
+# ("for at få 104", "støtte efter 85"), never "min mor er 97".
+_BEFORE_PARAGRAPH = re.compile(
+    r"\b(?:få|faa|fa|om|efter|til|med|ved|under|angående|ang|vedr|vedrørende|i)\s*$",
+    re.IGNORECASE,
+)
+# A number followed by one of these is an amount, not a paragraph ("85 dage").
+_UNITS = re.compile(
+    r"\s*(?:dage|dag|døgn|uger|uge|timer|time|måneder|måned|mdr|år|kr|kroner|procent|gange|"
+    r"minutter|personer|borgere|hverdage)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class NamedService:
+    """A service the municipality offers, with the names citizens use for it.
+
+    Attributes:
+        hints: Words that point to the service without naming it ("Fronten" for the
+            temporary offers held there): they make it the service under discussion
+            when no other is, but never gate an answer.
+
+    """
+
+    id: str
+    names: tuple[str, ...]
+    paragraphs: tuple[str, ...]
+    hints: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Mention:
+    """A service named in a message, and the words that named it."""
+
+    service_id: str
+    start: int
+    end: int
+    exact: bool
+
+
+@dataclass(frozen=True)
+class Recognised:
+    """The services a message names, and paragraphs the municipality does not have."""
+
+    mentions: tuple[Mention, ...]
+    unknown_paragraphs: tuple[str, ...]
+    hinted: tuple[str, ...] = ()
+
+    @property
+    def service_ids(self) -> list[str]:
+        """The named services, each once, in the order they were named."""
+        return list(dict.fromkeys(m.service_id for m in self.mentions))
+
+    def named_words(self) -> set[int]:
+        """The indexes of the message's words that name a service."""
+        return {i for m in self.mentions for i in range(m.start, m.end)}
+
+
+class ServiceNames:
+    """Recognises the services of one municipality in free text.
+
+    Args:
+        services: The municipality's services with their names and aliases.
+        lemmatiser: Turns words into keys.
+
+    """
+
+    def __init__(self, services: Iterable[NamedService], lemmatiser: Lemmatiser) -> None:
+        self._lemmatiser = lemmatiser
+        self._services = list(services)
+        # (service id, the name's keys), longest names first so they win overlaps.
+        self._names: list[tuple[str, tuple[str, ...]]] = []
+        for service in self._services:
+            for name in service.names:
+                keys = tuple(lemmatiser.keys(name))
+                if keys and (service.id, keys) not in self._names:
+                    self._names.append((service.id, keys))
+        self._names.sort(key=lambda item: -sum(len(k) for k in item[1]))
+        self._hints = {
+            key(lemmatiser.lemma(w)): service.id
+            for service in self._services
+            for hint in service.hints
+            for w in words(hint)
+        }
+        # A paragraph names a service only when one service alone has it: Gladsaxe's twelve
+        # sub-interventions all come under § 85.
+        owners: dict[str, set[str]] = {}
+        for service in self._services:
+            for paragraph in service.paragraphs:
+                owners.setdefault(paragraph.lower().replace(" ", ""), set()).add(service.id)
+        self._paragraphs = {p: next(iter(ids)) for p, ids in owners.items() if len(ids) == 1}
+        self._shared_paragraphs = {p for p, ids in owners.items() if len(ids) > 1}
+
+    def recognise(self, text: str) -> Recognised:
+        """The services a message names, by name, alias or paragraph.
+
+        Args:
+            text: The citizen's message.
+
+        Returns:
+            The mentions, and the paragraphs the municipality has no service under.
+
+        """
+        return self._recognise(text)
+
+    @functools.lru_cache(maxsize=256)  # noqa: B019 - one instance per process; texts repeat
+    def _recognise(self, text: str) -> Recognised:
+        tokens = words(text)
+        keys = [key(self._lemmatiser.lemma(w)) for w in tokens]
+        mentions: list[Mention] = []
+        taken: set[int] = set()
+        # Every way a name can match starts with the same two letters as its first word.
+        starts = {k[:2] for k in keys}
+        for service_id, name in self._names:
+            if name[0][:2] not in starts:
+                continue
+            # The name's own number of words, then one more: "aktivitets og samværs
+            # tilbudet" splits a compound the name writes as one word.
+            for size in (len(name), len(name) + 1):
+                for start in range(len(keys) - size + 1):
+                    span = range(start, start + size)
+                    if taken.intersection(span):
+                        continue
+                    window = keys[start : start + size]
+                    exact = (
+                        self._matches(window, name)
+                        if size == len(name)
+                        else self._joined(window, name)
+                    )
+                    if exact is not None:
+                        mentions.append(Mention(service_id, start, start + size, exact))
+                        taken.update(span)
+        paragraph_mentions, unknown = self._paragraph_mentions(text, tokens)
+        mentions += [m for m in paragraph_mentions if not taken.intersection(range(m.start, m.end))]
+        mentions.sort(key=lambda m: m.start)
+        hinted = tuple(dict.fromkeys(self._hints[k] for k in keys if k in self._hints))
+        return Recognised(tuple(mentions), tuple(unknown), hinted)
+
+    @staticmethod
+    def _joined(window: list[str], name: tuple[str, ...]) -> bool | None:
+        """A close match when the words, run together, spell the name run together."""
+        joined, wanted = "".join(window), "".join(name)
+        if len(name) < 2 or len(wanted) < COMPOUND_MIN_LENGTH:
+            return None
+        return False if joined.startswith(wanted) or _misspelt(joined, wanted) else None
+
+    def _matches(self, window: list[str], name: tuple[str, ...]) -> bool | None:
+        """True for an exact match, False for a close one, None for none.
+
+        Word by word: each word equal, or a long word misspelt, or (the last word) the
+        start of a compound ("bostøtteansøgning").
+        """
+        if tuple(window) == name:
+            return True
+        for position, (got, wanted) in enumerate(zip(window, name, strict=False)):
+            if got == wanted:
+                continue
+            last = position == len(name) - 1
+            if last and len(wanted) >= COMPOUND_MIN_LENGTH and got.startswith(wanted):
+                continue
+            if _misspelt(got, wanted):
+                continue
+            return None
+        return False
+
+    def _paragraph_mentions(self, text: str, tokens: list[str]) -> tuple[list[Mention], list[str]]:
+        mentions: list[Mention] = []
+        unknown: list[str] = []
+        found = list(_PARAGRAPH.finditer(text)) + list(_NUMBER_SUFFIX.finditer(text))
+        if not found:
+            # "og 108?", "hvad skal man opfylde for at få 104?": a bare number that is one of
+            # the municipality's paragraphs, in a short message or not followed by a unit.
+            found = [
+                m
+                for m in _BARE_NUMBER.finditer(text)
+                if self._service_for(m["number"], None) is not None
+                and (
+                    len(tokens) <= BARE_NUMBER_MAX_WORDS
+                    or (
+                        _BEFORE_PARAGRAPH.search(text[: m.start()])
+                        and not _UNITS.match(text, m.end())
+                    )
+                )
+            ]
+        seen: set[str] = set()
+        for match in found:
+            number = match["number"]
+            letters = (match.groupdict().get("letters") or "").lower()
+            service_id = self._service_for(number, letters)
+            label = f"§ {number}{letters.replace(' ', '')}"
+            if label in seen:
+                continue
+            seen.add(label)
+            index = _word_index(text, match.start())
+            if service_id is None and number in self._shared_paragraphs:
+                continue
+            if service_id is None:
+                unknown.append(label)
+            else:
+                mentions.append(Mention(service_id, index, index + 1, True))
+        return mentions, unknown
+
+    def _service_for(self, number: str, letters: str | None) -> str | None:
+        letters = re.sub(r"[^ab]", "", letters or "")
+        for candidate in (number + letters, number + letters[:1], number):
+            if candidate in self._paragraphs:
+                return self._paragraphs[candidate]
+        # "§ 82" when only "82a" and "82b" are listed.
+        for paragraph, service_id in self._paragraphs.items():
+            if re.fullmatch(rf"{number}[ab]+", paragraph):
+                return service_id
+        return None
+
+
+def _misspelt(got: str, wanted: str) -> bool:
+    """Whether a long name was typed with a letter or two wrong.
+
+    Typos rarely touch the first letters, and "støtte" is not a misspelt "bostøtte".
+    """
+    return (
+        len(wanted) >= FUZZY_MIN_LENGTH
+        and got[:2] == wanted[:2]
+        and abs(len(got) - len(wanted)) <= 2
+        and fuzz.ratio(got, wanted) >= FUZZY_MIN_SCORE
+    )
+
+
+def _word_index(text: str, offset: int) -> int:
+    return len(words(text[:offset]))

@@ -1,0 +1,174 @@
+"""From a message to a decision: words, service names, the ranker and the answerer."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.knowledge import KnowledgeRepository
+from bot.knowledge.answering import (
+    ANSWER,
+    CHOOSE_SERVICE,
+    NO_FACT,
+    NOT_IN_STANDARDS,
+    Context,
+)
+from bot.knowledge.service_names import NamedService, ServiceNames
+from bot.knowledge.words import Lemmatiser, key, lemma_forms, words
+
+
+@pytest.mark.parametrize("spelling", ["bostøtte", "bostoette", "bostotte", "BOSTØTTE"])
+def test_one_key_for_every_spelling_of_æøå(spelling) -> None:
+    assert key(spelling.lower()) == key("bostøtte")
+
+
+def test_words_keep_hyphenated_words_whole() -> None:
+    assert words("Aktivitets- og samværstilbud, 85'eren!") == [
+        "aktivitets",
+        "og",
+        "samværstilbud",
+        "85'eren",
+    ]
+
+
+def test_lemma_forms_keep_only_the_vocabularys_lemmas() -> None:
+    table = [("klagen", "klage"), ("klager", "klage"), ("hunden", "hund"), ("søger", "søge")]
+    forms = lemma_forms({"klage", "søge"}, table)
+    assert forms["klagen"] == "klage" and forms["soeger"] == "søge" and forms["soger"] == "søge"
+    assert "hunden" not in forms
+
+
+@pytest.mark.parametrize(
+    ("word", "lemma"),
+    [("klagen", "klage"), ("bostøtten", "bostøtte"), ("ledsagerordningen", "ledsagerordning")],
+)
+def test_unknown_inflections_of_known_words_get_their_lemma(word, lemma) -> None:
+    lemmatiser = Lemmatiser(
+        {"klagen": "klage", "bostøtte": "bostøtte", "ledsagerordning": "ledsagerordning"}
+    )
+    assert lemmatiser.lemma(word) == lemma
+
+
+BALLERUP = [
+    NamedService("samvaer", ("Aktivitets- og samværstilbud",), ("104",)),
+    NamedService("bostoette", ("Socialpædagogisk støtte", "bostøtte"), ("85",)),
+    NamedService("ledsagerordning", ("Ledsagerordning", "ledsageordning"), ("97",)),
+    NamedService("forebyggende", ("Forebyggende tilbud",), ("82a", "82b"), hints=("Fronten",)),
+    NamedService("laengerevarende_botilbud", ("Længerevarende botilbud", "botilbud"), ("108",)),
+    NamedService("bpa", ("BPA",), ("96",)),
+]
+
+
+@pytest.fixture(scope="module")
+def names() -> ServiceNames:
+    return ServiceNames(BALLERUP, Lemmatiser({"botilbuddet": "botilbud"}))
+
+
+@pytest.mark.parametrize(
+    ("text", "service"),
+    [
+        ("hvad koster bostøtten", "bostoette"),
+        ("bostotte pris", "bostoette"),
+        ("hvordan søger man bostøtteansøgning", "bostoette"),
+        ("hvad er botilbuddet", "laengerevarende_botilbud"),
+        ("ledsagerordningen", "ledsagerordning"),
+        ("ledsagerordnig", "ledsagerordning"),
+        ("socialpedagogisk støtte", "bostoette"),
+        ("hvad med bpa", "bpa"),
+        ("§ 85", "bostoette"),
+        ("§85", "bostoette"),
+        ("paragraf 85", "bostoette"),
+        ("par. 97", "ledsagerordning"),
+        ("85'eren", "bostoette"),
+        ("82b", "forebyggende"),
+        ("§ 82 a", "forebyggende"),
+        ("§ 82", "forebyggende"),
+        ("og 108?", "laengerevarende_botilbud"),
+        ("hvor mange dage i aktivitets og samværs tilbudet", "samvaer"),
+        ("hvad skal man opfylde for at få 108?", "laengerevarende_botilbud"),
+    ],
+)
+def test_services_named_as_citizens_write_them(names, text, service) -> None:
+    assert names.recognise(text).service_ids == [service]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "der går op til 30 hverdage i sagen, og jeg har ventet i 85 dage nu",
+        "min mor er 97 og bor alene, hvad kan hun få",
+        "jeg har en ledsager",
+        "støtte",
+        "bp",
+    ],
+)
+def test_no_service_is_read_into_other_words(names, text) -> None:
+    assert names.recognise(text).service_ids == []
+
+
+def test_a_hint_points_to_a_service_without_naming_it(names) -> None:
+    recognised = names.recognise("hvor længe varer et forløb hos Fronten?")
+    assert recognised.service_ids == [] and recognised.hinted == ("forebyggende",)
+    assert names.recognise("bostøtte i Fronten").service_ids == ["bostoette"]
+
+
+def test_an_unknown_paragraph_is_reported(names) -> None:
+    recognised = names.recognise("hvad siger § 999 om det")
+    assert recognised.service_ids == [] and recognised.unknown_paragraphs == ("§ 999",)
+
+
+def test_a_paragraph_that_several_services_share_names_none_of_them() -> None:
+    gladsaxe = ServiceNames(
+        [NamedService("a", ("Indkøb",), ("85",)), NamedService("b", ("Tøjvask",), ("85",))],
+        Lemmatiser({}),
+    )
+    recognised = gladsaxe.recognise("hvem kan få tøjvask efter § 85?")
+    assert recognised.service_ids == ["b"] and recognised.unknown_paragraphs == ()
+
+
+@pytest.fixture
+def answerer(repository: KnowledgeRepository):
+    return repository.answerer()
+
+
+def test_the_named_service_gates_the_facts(answerer) -> None:
+    decision = answerer.decide("hvad koster et forebyggende tilbud?")
+    assert decision.kind == NO_FACT and decision.services == ("forebyggende",)
+
+
+def test_a_follow_up_keeps_the_service_under_discussion(answerer) -> None:
+    decision = answerer.decide("hvordan klager jeg?", Context(service="forebyggende"))
+    assert decision.kind == ANSWER and decision.facts[0].uid == "forebyggende.complaint"
+
+
+def test_a_topic_switch_drops_the_service_under_discussion(answerer) -> None:
+    decision = answerer.decide(
+        "noget helt andet: hvordan klager jeg?", Context(service="forebyggende")
+    )
+    assert decision.kind == CHOOSE_SERVICE
+    assert sorted(decision.services) == ["bostoette", "forebyggende"]
+
+
+def test_naming_only_a_service_repeats_the_last_question(answerer) -> None:
+    decision = answerer.decide(
+        "og bostøtte?", Context(service="forebyggende", last_question="hvordan klager jeg?")
+    )
+    assert decision.kind == ANSWER and decision.facts[0].uid == "bostoette.complaint"
+    assert decision.question == "hvordan klager jeg?"
+
+
+def test_a_situation_without_a_name_assumes_the_service_that_fits(answerer) -> None:
+    decision = answerer.decide("jeg har svært ved at klare hverdagen derhjemme")
+    assert decision.kind == ANSWER and decision.assumed
+    assert decision.facts[0].uid == "bostoette.overview"
+
+
+def test_a_known_gap_is_not_answered_with_a_fact(answerer) -> None:
+    assert answerer.decide("hvornår har I åbent?").kind == NOT_IN_STANDARDS
+
+
+def test_the_intent_is_evidence_not_a_gate(answerer) -> None:
+    # The classifier's wrong guess (cost) does not outweigh what the message asks.
+    decision = answerer.decide(
+        "hvor tit følger I op på min bostøtte?", Context(intent="ask_cost", intent_confidence=1.0)
+    )
+    assert decision.kind == ANSWER and decision.facts[0].uid == "bostoette.follow_up"
