@@ -51,8 +51,3 @@ class KnowledgeAction(Action, ABC):
 def intent_payload(intent: str, **entities: Any) -> str:
     """A button payload that sends an intent with entities, e.g. ``/ask_cost{"service":"bpa"}``."""
     return f"/{intent}{json.dumps(entities, ensure_ascii=False, separators=(',', ':'))}"
-
-
-def topic_intent(topic: str) -> str:
-    """The intent that asks about a topic: ``cost`` is asked by ``ask_cost``."""
-    return "inform_service" if topic == "overview" else f"ask_{topic}"

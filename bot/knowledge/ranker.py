@@ -269,9 +269,3 @@ class Ranker:
         fit = WORD_SHARE * words + (1 - WORD_SHARE) * chars
         scores = GLOBAL_SHARE * across + (1 - GLOBAL_SHARE) * within
         return scores, dict(zip(self._owners, fit.tolist(), strict=False))
-
-    def rank(self, text: str, limit: int = 10) -> list[Scored]:
-        """The best candidates for a message, best first."""
-        scores, _ = self.score(text)
-        order = np.argsort(-scores)[:limit]
-        return [Scored(self.candidates[i], float(scores[i])) for i in order]
