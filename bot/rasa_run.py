@@ -8,11 +8,47 @@ loaded module for where it lives. Rasa imports TensorFlow before it loads the mo
 search ran over about 6,000 modules: 6 of the server's 13 s of start-up on this project's
 machine. Imported first, skops does the same work over 1,500 modules in 1 s, and finds the
 same answers (numpy's and scipy's own modules come first either way).
+
+The ``Procfile`` passes ``--cors "$CORS_ORIGINS"`` quoted, so that the shell never expands a
+``*`` into file names; the space-separated origins are split into words here, and ``*`` is
+dropped, as the web app does (bot/web/settings.py).
 """
 
 from __future__ import annotations
 
+import logging
 import sys
+from typing import List
+
+logger = logging.getLogger(__name__)
+
+
+def cors_arguments(argv: List[str]) -> List[str]:
+    """The command line with each value after ``--cors`` split into origins.
+
+    Args:
+        argv: Rasa's arguments, e.g. ``["run", "--cors", "https://a.dk https://b.dk"]``.
+
+    Returns:
+        The same arguments, with one word per origin after ``--cors`` and no ``*``.
+
+    """
+    result: List[str] = []
+    in_cors = False
+    for argument in argv:
+        if argument == "--cors":
+            in_cors = True
+            result.append(argument)
+        elif in_cors and not argument.startswith("-"):
+            for origin in argument.split():
+                if origin == "*":
+                    logger.warning("CORS_ORIGINS contains '*', which is ignored.")
+                else:
+                    result.append(origin)
+        else:
+            in_cors = False
+            result.append(argument)
+    return result
 
 
 def main() -> None:
@@ -20,7 +56,7 @@ def main() -> None:
     import skops.io  # noqa: F401  (before TensorFlow; see the module docstring)
     from rasa.__main__ import main as rasa_main
 
-    sys.argv[0] = "rasa"
+    sys.argv = ["rasa", *cors_arguments(sys.argv[1:])]
     rasa_main()
 
 

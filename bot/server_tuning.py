@@ -21,18 +21,82 @@ switched off by name for measuring (``FRONTEN_SPEEDUPS_DISABLE=graph_runs,...``)
 
 :func:`install` is idempotent; the guard calls it when the channels are built, before the
 model and the tracker store are loaded.
+
+:func:`configure_server` sets what the Sanic app must bound and trust (the body limit, the
+proxies), from the environment; the REST channel calls it before the server starts.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+from dataclasses import dataclass
 from typing import Any, Dict, List, Optional
 
 logger = logging.getLogger(__name__)
 
 DISABLE_ENV = "FRONTEN_SPEEDUPS_DISABLE"
 _installed = False
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """The Sanic settings of the Rasa server that are about safety, not speed.
+
+    Attributes:
+        max_body_bytes: Largest request body; larger ones get 413 before they are read.
+            ``BOT_MAX_BODY_BYTES`` (Sanic's own default is 100 MB). It must not be smaller
+            than ``SMS_MAX_BODY_BYTES``.
+        proxies_count: Reverse proxies in front of the server that append to
+            ``X-Forwarded-For``; 0 trusts no forwarded address. ``PROXIES_COUNT``.
+        real_ip_header: A header the proxy always sets to the client address, e.g.
+            ``X-Real-IP``; unset trusts none. ``REAL_IP_HEADER``.
+        forwarded_secret: The ``secret`` of the proxy's RFC 7239 ``Forwarded`` header;
+            unset trusts none. ``FORWARDED_SECRET``.
+
+    """
+
+    max_body_bytes: int = 65536
+    proxies_count: int = 0
+    real_ip_header: Optional[str] = None
+    forwarded_secret: Optional[str] = None
+
+    @classmethod
+    def from_env(cls) -> ServerSettings:
+        """Reads the settings, falling back to the safe defaults.
+
+        Raises:
+            ValueError: A number is not a number, or out of range; the server does not
+                start rather than fail on every request.
+
+        """
+        settings = cls(
+            max_body_bytes=int(os.environ.get("BOT_MAX_BODY_BYTES", "65536")),
+            proxies_count=int(os.environ.get("PROXIES_COUNT", "0")),
+            real_ip_header=os.environ.get("REAL_IP_HEADER") or None,
+            forwarded_secret=os.environ.get("FORWARDED_SECRET") or None,
+        )
+        if settings.max_body_bytes < 1024 or settings.proxies_count < 0:
+            raise ValueError("BOT_MAX_BODY_BYTES must be at least 1024, PROXIES_COUNT 0 or more")
+        return settings
+
+
+def configure_server(config: Any, settings: Optional[ServerSettings] = None) -> None:
+    """Applies the settings to a Sanic app's config.
+
+    Sanic reads them per connection and per request (``request.remote_addr``), so setting
+    them before the server starts is enough.
+
+    Args:
+        config: ``app.config`` of the Rasa server.
+        settings: Default from the environment.
+
+    """
+    settings = settings or ServerSettings.from_env()
+    config.REQUEST_MAX_SIZE = settings.max_body_bytes
+    config.PROXIES_COUNT = settings.proxies_count or None
+    config.REAL_IP_HEADER = settings.real_ip_header
+    config.FORWARDED_SECRET = settings.forwarded_secret
 
 
 def install() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from pathlib import Path
 from typing import Any, Callable, Iterator
 from zoneinfo import ZoneInfo
@@ -23,7 +24,9 @@ SEEDS = ROOT.parent / "shared" / "seeds"
 
 
 def _memory_db(folder: Path) -> sqlite_utils.Database:
-    return build_database(load_knowledge(folder), sqlite_utils.Database(memory=True))
+    # Actions read the knowledge base from worker threads (asyncio.to_thread).
+    conn = sqlite3.connect(":memory:", check_same_thread=False)
+    return build_database(load_knowledge(folder), sqlite_utils.Database(conn))
 
 
 @pytest.fixture(scope="session")

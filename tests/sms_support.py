@@ -35,12 +35,22 @@ def sign(
     body: Dict[str, Any],
     secret: str = WEBHOOK_SECRET,
     expires_in: Optional[int] = 300,
+    issued_ago: Optional[int] = 0,
+    now: Optional[float] = None,
     **extra: Any,
 ) -> str:
-    """The ``X-Gwapi-Signature`` GatewayAPI would send: the body's fields as HS256 claims."""
-    claims = {**body, **extra}
+    """The ``X-Gwapi-Signature`` GatewayAPI would send: the body's fields as HS256 claims.
+
+    ``expires_in`` and ``issued_ago`` set ``exp`` and ``iat`` relative to ``now`` (default
+    the real time); None leaves the claim out.
+    """
+    at = int(time.time() if now is None else now)
+    claims = dict(body)
+    if issued_ago is not None:
+        claims["iat"] = at - issued_ago
     if expires_in is not None:
-        claims["exp"] = int(time.time()) + expires_in
+        claims["exp"] = at + expires_in
+    claims.update(extra)
     return jwt.encode(claims, secret, algorithm="HS256")
 
 

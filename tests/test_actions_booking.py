@@ -295,8 +295,10 @@ async def test_bad_name_asks_again(validator, make_tracker, text) -> None:
     [("20123456", "20123456"), ("+45 20 12 34 56", "20123456"), ("0045 2012 3456", "20123456")],
 )
 async def test_phone(validator, make_tracker, text, number) -> None:
+    # Without SMS nothing is sent to the number, so there is no code to ask for.
     assert await validate(validator, "booking_phone", text, make_tracker) == {
-        "booking_phone": number
+        "booking_phone": number,
+        "booking_code": "unchecked",
     }
 
 
@@ -316,6 +318,7 @@ FILLED = {
     "booking_slot": TUESDAY_9.isoformat(),
     "booking_name": "Mette",
     "booking_phone": "20123456",
+    "booking_code": "proven",
 }
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from typing import Iterator
+from typing import Callable, Iterator
 
 import pytest
 import requests
@@ -128,8 +128,16 @@ def staff_bookings(staff: str) -> list[dict]:
     return response.json()["bookings"]
 
 
-def book_over_rest(webhook: str, sender: str, phone: str = "+45 20 12 34 56") -> str:
-    """Books through the whole form in Danish; returns the booking reference."""
+def book_over_rest(
+    webhook: str,
+    sender: str,
+    phone: str = "+45 20 12 34 56",
+    code: Callable[[], str] | None = None,
+) -> str:
+    """Books through the whole form in Danish; returns the booking reference.
+
+    With SMS on, pass ``code``: it reads the code sent to the number, to type it back.
+    """
     assert ask(webhook, "Jeg vil gerne booke en tid", sender)[-1]["buttons"]
     ask(webhook, "Bostøtte", sender)
     # A question in the middle of the form is answered, and the form goes on.
@@ -142,6 +150,9 @@ def book_over_rest(webhook: str, sender: str, phone: str = "+45 20 12 34 56") ->
     assert "mobilnummer" in texts(ask(webhook, "Mette", sender))
     assert "8 cifre" in texts(ask(webhook, "2012 345a", sender))  # asked again
     summary = texts(ask(webhook, phone, sender))
+    if code is not None:
+        assert "kode" in summary
+        summary = texts(ask(webhook, code(), sender))
     assert "Skal jeg booke tiden?" in summary and "Bostøtte" in summary
     confirmation = texts(ask(webhook, "ja", sender))
     assert "Parkvej 10, 2750 Ballerup" in confirmation and "44 77 34 43" in confirmation

@@ -10,8 +10,10 @@ from bot.knowledge.answering import (
     CHOOSE_SERVICE,
     NO_FACT,
     NOT_IN_STANDARDS,
+    Answerer,
     Context,
 )
+from bot.knowledge.ranker import Candidate
 from bot.knowledge.service_names import NamedService, ServiceNames
 from bot.knowledge.words import Lemmatiser, key, lemma_forms, words
 
@@ -172,3 +174,80 @@ def test_the_intent_is_evidence_not_a_gate(answerer) -> None:
         "hvor tit følger I op på min bostøtte?", Context(intent="ask_cost", intent_confidence=1.0)
     )
     assert decision.kind == ANSWER and decision.facts[0].uid == "bostoette.follow_up"
+
+
+@pytest.mark.parametrize(
+    ("text", "named"),
+    [
+        ("hvem kan få paragraf 85?", {3, 4}),
+        ("hvem kan få forebyggende tilbud efter § 82 a og b?", {3, 4, 6, 7, 8, 9}),
+    ],
+)
+def test_every_word_of_a_paragraph_reference_names_the_service(names, text, named) -> None:
+    # "paragraf" left in the question matched the facts that quote the law, not "hvem kan få".
+    assert names.recognise(text).named_words() == named
+
+
+def _answerer_of(*candidates: Candidate) -> Answerer:
+    services = ServiceNames(
+        [NamedService("forebyggende", ("Forebyggende tilbud",), ())], Lemmatiser({})
+    )
+    return Answerer(candidates, services, Lemmatiser({}), municipality="Ballerup Kommune")
+
+
+def test_the_municipalitys_name_tells_no_fact_from_another() -> None:
+    answerer = _answerer_of(
+        Candidate(
+            "forebyggende.cost",
+            "forebyggende",
+            "cost",
+            ("hvad koster det?",),
+            "Det er gratis.",
+            "Pris",
+        ),
+        Candidate(
+            "forebyggende.where",
+            "forebyggende",
+            "overview",
+            ("hvor i Ballerup Kommune ligger det?",),
+            "Det ligger i Ballerup.",
+            "Sted",
+        ),
+    )
+    plain = answerer.decide("hvad koster forebyggende tilbud?")
+    placed = answerer.decide("hvad koster forebyggende tilbud i Ballerup Kommune?")
+    assert [f.uid for f in placed.facts] == [f.uid for f in plain.facts] == ["forebyggende.cost"]
+
+
+def test_two_close_facts_of_one_section_are_answered_together() -> None:
+    # One section of the standard split in two facts: both parts of its answer are shown.
+    section = "Hvad kræver det at deltage"
+    answerer = _answerer_of(
+        Candidate(
+            "forebyggende.motivation",
+            "forebyggende",
+            "eligibility",
+            ("hvad kræver det at deltage i et forløb?",),
+            "Du skal være motiveret for at deltage.",
+            section,
+        ),
+        Candidate(
+            "forebyggende.transport",
+            "forebyggende",
+            "cost",
+            ("hvad kræver det at deltage i et forløb med transport?",),
+            "Du skal selv sørge for at deltage og betale transporten.",
+            section,
+        ),
+        Candidate(
+            "forebyggende.complaint",
+            "forebyggende",
+            "complaint",
+            ("kan jeg klage?",),
+            "Du kan ikke klage.",
+            "Klage",
+        ),
+    )
+    decision = answerer.decide("hvad kræver det at deltage i forebyggende tilbud?")
+    assert decision.kind == ANSWER
+    assert {f.uid for f in decision.facts} == {"forebyggende.motivation", "forebyggende.transport"}

@@ -11,6 +11,7 @@ from rasa.core.actions.action import RemoteAction
 from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
 from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import EndpointConfig
+from sanic import Sanic
 
 from bot import server_tuning
 
@@ -186,3 +187,46 @@ async def test_graph_runs_give_the_same_results(agent, text: str) -> None:
         rasa.max_confidence_index,
         rasa.probabilities,
     )
+
+
+# ---------------------------------------------------------------- what the server trusts
+
+
+def test_server_settings_default_to_a_small_body_and_no_trusted_proxy(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("BOT_MAX_BODY_BYTES", "PROXIES_COUNT", "REAL_IP_HEADER", "FORWARDED_SECRET"):
+        monkeypatch.delenv(name, raising=False)
+    app = Sanic("tuning_defaults")
+    server_tuning.configure_server(app.config)
+    assert app.config.REQUEST_MAX_SIZE == 65536  # Sanic's own default is 100 MB
+    assert app.config.PROXIES_COUNT is None
+    assert app.config.REAL_IP_HEADER is None
+    assert app.config.FORWARDED_SECRET is None
+
+
+def test_server_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_MAX_BODY_BYTES", "20000")
+    monkeypatch.setenv("PROXIES_COUNT", "1")
+    monkeypatch.setenv("REAL_IP_HEADER", "X-Real-IP")
+    monkeypatch.setenv("FORWARDED_SECRET", "proxy-hemmelighed")
+    app = Sanic("tuning_env")
+    server_tuning.configure_server(app.config)
+    assert (
+        app.config.REQUEST_MAX_SIZE,
+        app.config.PROXIES_COUNT,
+        app.config.REAL_IP_HEADER,
+        app.config.FORWARDED_SECRET,
+    ) == (20000, 1, "X-Real-IP", "proxy-hemmelighed")
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("PROXIES_COUNT", "-1"), ("BOT_MAX_BODY_BYTES", "0"), ("PROXIES_COUNT", "to")],
+)
+def test_a_bad_server_setting_stops_the_start(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
+    monkeypatch.setenv(name, value)
+    with pytest.raises(ValueError):
+        server_tuning.ServerSettings.from_env()

@@ -6,12 +6,13 @@ replies go through the real gateway client to a fake GatewayAPI on loopback.
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import json
 import logging
 import time
 from pathlib import Path
-from typing import Any, Dict, Iterator, Optional
+from typing import Any, Callable, Dict, Iterator, Optional
 
 import pytest
 from sanic import Sanic
@@ -22,8 +23,9 @@ from bot.privacy import PLACEHOLDER
 from bot.sms.contact import ContactBook
 from bot.sms.gateway import GatewayClient
 from bot.sms.identity import sender_key
-from bot.sms.repository import Numbers, OptOuts, SmsDatabase
+from bot.sms.repository import Numbers, OptOuts, Outbox, SmsDatabase
 from bot.sms.settings import SmsSettings
+from bot.sms.signature import WeakSecretError
 from bot.sms.templates import Templates
 from tests.fake_gateway import FakeGateway, fake_gateway
 from tests.sms_support import (
@@ -70,6 +72,8 @@ def make_app(
     sender_secret: Optional[str] = SENDER_SECRET,
     max_parts: int = 5,
     max_body_bytes: int = 65_536,
+    clock: Optional[Callable[[], dt.datetime]] = None,
+    **more_settings: Any,
 ) -> Sanic:
     settings = SmsSettings(
         gateway_url=gateway.url,
@@ -78,13 +82,14 @@ def make_app(
         sender_secret=sender_secret,
         max_parts=max_parts,
         max_body_bytes=max_body_bytes,
+        **more_settings,
     )
     client = GatewayClient(gateway.url, TOKEN, timeout=2, retries=2, backoff=0.01)
     services = SmsServices(
         settings, database, client, ContactBook(lambda: real_repository), TEMPLATES
     )
     guard = Guard(GuardSettings(max_length=1000, per_minute=30, reply_timeout=5), load_texts())
-    channel = GatewayAPIInput(settings, services, guard)
+    channel = GatewayAPIInput(settings, services, guard, **({"clock": clock} if clock else {}))
     app = Sanic(f"sms_test_{next(_apps)}")
     app.blueprint(channel.blueprint(bot))
     return app
@@ -215,11 +220,101 @@ async def test_a_bad_signature_is_refused_and_not_processed(
     assert bot.seen == ["hej"]
 
 
-async def test_a_token_without_expiry_is_accepted(app: Sanic, gateway: FakeGateway) -> None:
-    # GatewayAPI's tokens carry the message's fields and need not have an "exp".
+# --- no replay: fresh tokens, bound to their message ---------------------------------------
+
+# The channel's clock in the replay tests; tokens are signed relative to it.
+REPLAY_NOW = dt.datetime(2026, 11, 30, 10, 0, tzinfo=dt.timezone.utc)
+AT = REPLAY_NOW.timestamp()
+
+
+def _without(body: Dict[str, Any], name: str) -> Dict[str, Any]:
+    return {k: v for k, v in body.items() if k != name}
+
+
+@pytest.fixture
+def clocked_app(bot: Bot, gateway: FakeGateway, database: SmsDatabase, real_repository) -> Sanic:
+    return make_app(bot, gateway, database, real_repository, clock=lambda: REPLAY_NOW)
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        "no exp",
+        "no iat",
+        "no id claim",
+        "no msisdn claim",
+        "issued 10 minutes ago",
+        "issued in the future",
+        "expired a minute ago",
+        "valid for a day",
+        "another number",
+        "exp not a number",
+        "iat true",
+    ],
+)
+async def test_a_stale_or_unbound_token_is_refused(
+    clocked_app: Sanic, bot: Bot, gateway: FakeGateway, case: str
+) -> None:
+    body = webhook_body("Hvornår har I åbent?")
+    tokens = {
+        "no exp": sign(body, now=AT, expires_in=None),
+        "no iat": sign(body, now=AT, issued_ago=None),
+        "no id claim": sign(_without(body, "id"), now=AT),
+        "no msisdn claim": sign(_without(body, "msisdn"), now=AT),
+        "issued 10 minutes ago": sign(body, now=AT - 600),
+        "issued in the future": sign(body, now=AT, issued_ago=-600),
+        "expired a minute ago": sign(body, now=AT, issued_ago=120, expires_in=-60),
+        "valid for a day": sign(body, now=AT, expires_in=86_400),
+        "another number": sign({**body, "msisdn": 4531313131}, now=AT),
+        "exp not a number": sign(body, now=AT, expires_in=None, exp="i morgen"),
+        "iat true": sign(body, now=AT, issued_ago=None, iat=True),
+    }
+    assert (await post(clocked_app, body, token=tokens[case])).status == 401
+    # The control: the same message with a fresh token of its own is answered.
+    assert (await post(clocked_app, body, token=sign(body, now=AT))).status == 200
+    await eventually(lambda: len(gateway.texts_to(CITIZEN)) == 1)
+    assert bot.seen == ["Hvornår har I åbent?"]
+
+
+async def test_a_captured_request_cannot_be_replayed_later(
+    bot: Bot, gateway: FakeGateway, database: SmsDatabase, real_repository
+) -> None:
+    now = [REPLAY_NOW]
+    app = make_app(bot, gateway, database, real_repository, clock=lambda: now[0])
+    body = webhook_body("Jeg vil gerne booke en tid")
+    token = sign(body, now=AT)
+    assert (await post(app, body, token=token)).json == {"status": "accepted"}
+    await eventually(lambda: len(gateway.texts_to(CITIZEN)) == 1)
+    # Within minutes it is a duplicate; after the token's age it is refused outright, even
+    # when the seen ids are gone (kept 7 days, pruned after).
+    assert (await post(app, body, token=token)).json == {"status": "duplicate"}
+    now[0] = REPLAY_NOW + dt.timedelta(minutes=6)
+    assert (await post(app, body, token=token)).status == 401
+    fresh_id = {**body, "id": body["id"] + 10_000}
+    replayed = sign(fresh_id, now=AT)  # an old token cannot carry a new id either
+    assert (await post(app, fresh_id, token=replayed)).status == 401
+    assert bot.seen == ["Jeg vil gerne booke en tid"]
+
+
+async def test_the_leeway_is_configurable(
+    bot: Bot, gateway: FakeGateway, database: SmsDatabase, real_repository
+) -> None:
+    strict = make_app(
+        bot, gateway, database, real_repository, clock=lambda: REPLAY_NOW,
+        webhook_leeway=0, webhook_max_age=60,
+    )  # fmt: skip
     body = webhook_body("hej")
-    assert (await post(app, body, token=sign(body, expires_in=None))).status == 200
-    await eventually(lambda: gateway.texts_to(CITIZEN) == ["Svar på: hej"])
+    assert (await post(strict, body, token=sign(body, now=AT - 90, expires_in=30))).status == 401
+    assert (await post(strict, body, token=sign(body, now=AT - 10, expires_in=30))).status == 200
+
+
+@pytest.mark.parametrize("secret", ["kort", "x" * 31])
+def test_a_short_webhook_secret_stops_the_channel_from_starting(
+    bot: Bot, gateway: FakeGateway, database: SmsDatabase, real_repository, secret: str
+) -> None:
+    with pytest.raises(WeakSecretError, match="at least 32"):
+        make_app(bot, gateway, database, real_repository, webhook_secret=secret)
+    assert make_app(bot, gateway, database, real_repository, webhook_secret="x" * 32)
 
 
 def _unsigned(body: Dict[str, Any]) -> str:
@@ -367,6 +462,19 @@ async def test_stop_ends_sms_contact_until_the_citizen_writes_again(
     assert OptOuts(database).is_opted_out(key)
     await sms(app, gateway, "hej igen")
     assert not OptOuts(database).is_opted_out(key)
+
+
+async def test_stop_drops_the_sms_still_waiting_for_the_number(
+    app: Sanic, bot: Bot, gateway: FakeGateway, database: SmsDatabase
+) -> None:
+    outbox = Outbox(database)
+    phone = str(CITIZEN)[2:]
+    waiting = outbox.enqueue(
+        "reminder", phone, "Husk din tid i morgen.", dt.datetime.now(dt.timezone.utc)
+    )
+    await sms(app, gateway, "afmeld")
+    row = database.db["outbox"].get(waiting)
+    assert row["status"] == "skipped"
 
 
 async def test_stop_inside_a_sentence_is_an_ordinary_message(

@@ -432,6 +432,25 @@ async def test_a_refused_message_fails_at_once(
     assert result.failed == 1 and len(gateway.requests()) == 1
 
 
+async def test_one_unsendable_message_does_not_hold_up_the_queue(
+    worker_parts, gateway: FakeGateway, database: SmsDatabase, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Stored before phone numbers were limited to 0-9: Arabic-Indic digits cannot be sent.
+    outbox = Outbox(database)
+    now = dt.datetime.now(dt.timezone.utc)
+    broken = outbox.enqueue("confirmation", "2١٢٣٤٥٦٧", "Din tid er booket", now, reference="AAA")
+    fine = outbox.enqueue("confirmation", PHONE, "Din tid er booket", now, reference="BBB")
+    result = await worker_parts(now).send_due()
+    assert (result.sent, result.failed) == (1, 1)
+    assert gateway.texts_to(MSISDN) == ["Din tid er booket"]
+    statuses = {m.id: (m.status, m.last_error) for m in outbox.recent()}
+    assert statuses[fine] == ("sent", None)
+    assert statuses[broken] == ("failed", "cannot be sent (UnicodeEncodeError)")
+    assert "٢٣٤" not in caplog.text
+    # The next run does not try the broken one again.
+    assert (await worker_parts(now + dt.timedelta(hours=2)).send_due()).failed == 0
+
+
 async def test_without_a_token_the_worker_sends_nothing(
     worker_parts, gateway: FakeGateway, database: SmsDatabase
 ) -> None:

@@ -24,6 +24,7 @@ VARIABLES = (
     "GATEWAYAPI_URL", "GATEWAYAPI_TOKEN", "GATEWAYAPI_WEBHOOK_SECRET", "SMS_SENDER_SECRET",
     "GATEWAYAPI_SENDER", "SMS_DB", "SMS_MAX_PARTS", "SMS_REMINDER_HOUR", "SMS_OUTBOX_INTERVAL",
     "SMS_OUTBOX_MAX_ATTEMPTS", "GATEWAYAPI_TIMEOUT", "GATEWAYAPI_RETRIES", "SMS_MAX_BODY_BYTES",
+    "GATEWAYAPI_WEBHOOK_MAX_AGE", "GATEWAYAPI_WEBHOOK_LEEWAY",
 )  # fmt: skip
 
 
@@ -60,6 +61,20 @@ def test_values_from_the_environment(clean_env: pytest.MonkeyPatch, tmp_path: Pa
 def test_a_reminder_hour_out_of_range_is_refused(clean_env: pytest.MonkeyPatch, hour: str) -> None:
     clean_env.setenv("SMS_REMINDER_HOUR", hour)
     with pytest.raises(ValueError, match="SMS_REMINDER_HOUR"):
+        SmsSettings.from_env()
+
+
+def test_webhook_freshness_from_the_environment(clean_env: pytest.MonkeyPatch) -> None:
+    assert (SmsSettings.from_env().webhook_max_age, SmsSettings.from_env().webhook_leeway) == (
+        300,
+        30,
+    )
+    clean_env.setenv("GATEWAYAPI_WEBHOOK_MAX_AGE", "120")
+    clean_env.setenv("GATEWAYAPI_WEBHOOK_LEEWAY", "5")
+    settings = SmsSettings.from_env()
+    assert (settings.webhook_max_age, settings.webhook_leeway) == (120, 5)
+    clean_env.setenv("GATEWAYAPI_WEBHOOK_LEEWAY", "-1")
+    with pytest.raises(ValueError, match="GATEWAYAPI_WEBHOOK_LEEWAY"):
         SmsSettings.from_env()
 
 

@@ -13,15 +13,21 @@ from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.booking_base import (
+    PROVEN,
     STOPPED_EXPLAINED,
+    UNCHECKED,
     BookingServices,
     SharedValidation,
+    client_key_of,
+    off_loop,
     parse_iso,
     reset_events,
 )
 from bot.booking import Booking, display
 from bot.booking.phone import format_danish
+from bot.booking.repository import LimitReached
 from bot.knowledge.text import fold
+from bot.sms import verify
 
 logger = logging.getLogger(__name__)
 
@@ -57,7 +63,7 @@ class BookingAction(BookingServices, Action, ABC):
     def name(self) -> str:
         """The action's name in the domain."""
 
-    def announce(
+    async def announce(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, booking: Booking, change: str
     ) -> None:
         """Confirms a stored booking or move in the chat, then queues its SMS.
@@ -70,16 +76,17 @@ class BookingAction(BookingServices, Action, ABC):
 
         """
         chat, sms = ANNOUNCEMENTS[(change, booking.meeting)]
+        contact = await off_loop(self.contact)
         dispatcher.utter_message(
             response=chat,
             reference=booking.reference,
             when=display.when(booking.start),
             phone=format_danish(booking.phone),
-            **self.contact(),
+            **contact,
         )
         # Only queued, after the commit: the worker sends it, and a failure there never
         # touches the booking.
-        self.sms.notify(tracker, change, sms, booking, self.contact())
+        await off_loop(self.sms.notify, tracker, change, sms, booking, contact)
 
     def lost_race(
         self, dispatcher: CollectingDispatcher, start: dt.datetime, form: str
@@ -134,7 +141,7 @@ class ValidateBookingForm(SharedValidation, FormValidationAction):
         if tracker.get_slot("booking_phone"):
             return {}
         try:
-            phone = self.sms.phone_of(tracker)
+            phone = await off_loop(self.sms.phone_of, tracker)
         except Exception:  # noqa: BLE001 - without the number the form simply asks for it
             logger.exception("could not read the SMS number; the form will ask for it")
             return {}
@@ -150,12 +157,14 @@ class ValidateBookingForm(SharedValidation, FormValidationAction):
         """One of the configured topics, or a service from the knowledge base."""
         if self.stop_requested(tracker):
             return self.stop()
-        answered = self.interruption(dispatcher, tracker)
+        answered = await self.interruption(dispatcher, tracker)
         if answered is not None:
             return {"booking_topic": None, **answered}
-        topic = self._topic(str(slot_value or ""), tracker)
+        topic = await off_loop(self._topic, str(slot_value or ""), tracker)
         if topic is None:
-            return self.reject("booking_topic", "utter_booking_invalid_topic", dispatcher, tracker)
+            return await self.reject(
+                "booking_topic", "utter_booking_invalid_topic", dispatcher, tracker
+            )
         return {"booking_topic": topic}
 
     def _topic(self, text: str, tracker: Tracker) -> Optional[str]:
@@ -187,7 +196,9 @@ class ValidateBookingForm(SharedValidation, FormValidationAction):
         by_phone, in_person = bool(_BY_PHONE.search(folded)), bool(_IN_PERSON.search(folded))
         if by_phone != in_person:
             return {"booking_meeting": "telefon" if by_phone else "fronten"}
-        return self.reject("booking_meeting", "utter_booking_invalid_meeting", dispatcher, tracker)
+        return await self.reject(
+            "booking_meeting", "utter_booking_invalid_meeting", dispatcher, tracker
+        )
 
     async def validate_booking_name(
         self,
@@ -199,13 +210,13 @@ class ValidateBookingForm(SharedValidation, FormValidationAction):
         """A first name: letters only, one or two words, at most 40 characters."""
         if self.stop_requested(tracker):
             return self.stop()
-        answered = self.interruption(dispatcher, tracker)
+        answered = await self.interruption(dispatcher, tracker)
         if answered is not None:
             return {"booking_name": None, **answered}
         text = str(slot_value or "")
         name = " ".join(_NAME_PREFIX.sub("", text.strip()).strip(" .!").split())
         if len(name) > MAX_NAME_LENGTH or not _NAME.fullmatch(name):
-            return self.reject(
+            return await self.reject(
                 "booking_name",
                 "utter_booking_invalid_name",
                 dispatcher,
@@ -213,6 +224,79 @@ class ValidateBookingForm(SharedValidation, FormValidationAction):
                 max_length=MAX_NAME_LENGTH,
             )
         return {"booking_name": _capitalise(name)}
+
+    async def validate_booking_phone(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: Dict[str, Any],
+    ) -> Dict[str, Any]:
+        """A number the citizen owns, with room for one more booking.
+
+        A number typed in the web chat gets a code by SMS first, when SMS is on; the
+        form then asks for it (``booking_code``). The SMS conversation's own number needs
+        none, and without SMS nothing is ever sent to the number, so there is nothing to
+        prove.
+        """
+        result = await super().validate_booking_phone(slot_value, dispatcher, tracker, domain)
+        number = result.get("booking_phone")
+        if not number:
+            return result
+        own = await off_loop(self.sms.phone_of, tracker)
+        if own == number or not self.sms.notifications:
+            state = PROVEN if own == number else UNCHECKED
+            return await self._with_room(dispatcher, number, state, {"booking_phone": number})
+        contact = await off_loop(self.contact)
+        status = await off_loop(self.verifier.request, tracker.sender_id, number, contact)
+        if status == verify.SENT:
+            return {"booking_phone": number, "booking_code": None}
+        if status == verify.CONFIRMED:
+            return await self._with_room(dispatcher, number, PROVEN, {"booking_phone": number})
+        dispatcher.utter_message(response=CODE_REFUSED[status], **contact)
+        return self.stop(STOPPED_EXPLAINED)
+
+    async def validate_booking_code(
+        self,
+        slot_value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: Dict[str, Any],
+    ) -> Dict[str, Any]:
+        """The code from the SMS, typed back in the chat."""
+        if self.stop_requested(tracker):
+            return self.stop()
+        number = tracker.get_slot("booking_phone") or ""
+        answer = await off_loop(
+            self.verifier.check, tracker.sender_id, number, str(slot_value or "")
+        )
+        if answer == verify.CODE_OK:
+            return await self._with_room(dispatcher, number, PROVEN, {})
+        if answer == verify.CODE_VOID:
+            dispatcher.utter_message(
+                response="utter_booking_code_void", **await off_loop(self.contact)
+            )
+            return self.stop(STOPPED_EXPLAINED)
+        return await self.reject("booking_code", "utter_booking_code_wrong", dispatcher, tracker)
+
+    async def _with_room(
+        self, dispatcher: CollectingDispatcher, number: str, state: str, slots: Dict[str, Any]
+    ) -> Dict[str, Any]:
+        # Checked as soon as the number is known, so nobody fills in a form in vain; the
+        # commit checks again inside its transaction.
+        active = await off_loop(self.desk.at_booking_limit, number)
+        if active is not None:
+            await off_loop(self.say_booking_limit, dispatcher, active, state == PROVEN)
+            return {**slots, **self.stop(STOPPED_EXPLAINED)}
+        return {**slots, "booking_code": state}
+
+
+# Why no code could be sent to a typed number, and what the citizen is told.
+CODE_REFUSED = {
+    verify.WAIT: "utter_booking_code_wait",
+    verify.DAILY_LIMIT: "utter_booking_code_wait",
+    verify.OPTED_OUT: "utter_booking_code_opted_out",
+}
 
 
 def _contains(text: str, name: str) -> bool:
@@ -250,8 +334,9 @@ class ActionAskBookingMeeting(BookingAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         """Sends the question with the two choices as buttons."""
+        contact = await off_loop(self.contact)
         dispatcher.utter_message(
-            response="utter_ask_booking_meeting", buttons=MEETING_BUTTONS, **self.contact()
+            response="utter_ask_booking_meeting", buttons=MEETING_BUTTONS, **contact
         )
         return []
 
@@ -270,16 +355,18 @@ class ActionAskBookingSlot(BookingAction):
         wish = parse_iso(tracker.get_slot("booking_date") or "") or self.desk.now()
         exclude = []
         if tracker.active_loop_name == "move_form":
-            current = self.desk.find(
-                tracker.get_slot("booking_reference") or "", tracker.get_slot("booking_phone") or ""
+            current = await off_loop(
+                self.desk.find,
+                tracker.get_slot("booking_reference") or "",
+                tracker.get_slot("booking_phone") or "",
             )
             exclude = [current.start] if current else []
-        offers = self.desk.offers(wish, exclude=exclude)
+        offers = await off_loop(self.desk.offers, wish, exclude=exclude)
         if not offers:
             dispatcher.utter_message(
                 response="utter_booking_no_slots",
                 horizon_days=self.desk.config.horizon_days,
-                **self.contact(),
+                **await off_loop(self.contact),
             )
             return [SlotSet("requested_slot", None), SlotSet("booking_stopped", STOPPED_EXPLAINED)]
         buttons = [{"title": display.when(s), "payload": s.isoformat()} for s in offers]
@@ -292,6 +379,25 @@ class ActionAskBookingSlot(BookingAction):
                 buttons=buttons,
             )
         return [SlotSet("booking_offers", [s.isoformat() for s in offers])]
+
+
+class ActionAskBookingCode(BookingAction):
+    """Asks for the code just sent by SMS to the number typed in the chat."""
+
+    def name(self) -> str:
+        """Action name."""
+        return "action_ask_booking_code"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        """Names the number and how long the code is valid."""
+        dispatcher.utter_message(
+            response="utter_ask_booking_code",
+            phone=format_danish(tracker.get_slot("booking_phone") or ""),
+            minutes=int(self.verifier.limits.code_lifetime.total_seconds() // 60),
+        )
+        return []
 
 
 class ActionAskBookingConfirm(BookingAction):
@@ -308,8 +414,10 @@ class ActionAskBookingConfirm(BookingAction):
         form = tracker.active_loop_name
         start = parse_iso(tracker.get_slot("booking_slot") or "")
         if form in ("cancel_form", "move_form"):
-            booking = self.desk.find(
-                tracker.get_slot("booking_reference") or "", tracker.get_slot("booking_phone") or ""
+            booking = await off_loop(
+                self.desk.find,
+                tracker.get_slot("booking_reference") or "",
+                tracker.get_slot("booking_phone") or "",
             )
             if booking is not None and form == "cancel_form":
                 dispatcher.utter_message(
@@ -332,18 +440,20 @@ class ActionAskBookingConfirm(BookingAction):
                 return []
         elif start is not None:
             meeting = tracker.get_slot("booking_meeting")
+            topic = await off_loop(self.topic_label, tracker.get_slot("booking_topic"))
+            contact = await off_loop(self.contact)
             dispatcher.utter_message(
                 response=(
                     "utter_ask_booking_confirm_telefon"
                     if meeting == "telefon"
                     else "utter_ask_booking_confirm_fronten"
                 ),
-                topic=self.topic_label(tracker.get_slot("booking_topic")),
+                topic=topic,
                 when=display.when(start),
                 first_name=tracker.get_slot("booking_name") or "",
                 phone=format_danish(tracker.get_slot("booking_phone") or ""),
                 buttons=_confirm_buttons(),
-                **self.contact(),
+                **contact,
             )
             return []
         # The booking vanished or a slot is missing: start the choice again, never guess.
@@ -372,23 +482,46 @@ class ActionBookAppointment(BookingAction):
         """Books; a lost race offers fresh slots; a failure says so and books nothing."""
         stopped = tracker.get_slot("booking_stopped")
         start = parse_iso(tracker.get_slot("booking_slot") or "")
-        if stopped or tracker.get_slot("booking_confirm") != "ja" or start is None:
+        code = tracker.get_slot("booking_code")
+        # With SMS on, only a number proven by SMS or code is booked (and then texted).
+        unproven = self.sms.notifications and code != PROVEN
+        if stopped or tracker.get_slot("booking_confirm") != "ja" or start is None or unproven:
             if stopped != STOPPED_EXPLAINED:
                 dispatcher.utter_message(response="utter_booking_stopped")
             return reset_events()
+        phone = tracker.get_slot("booking_phone") or ""
         try:
-            booking = self.desk.book(
+            topic = await off_loop(self.topic_label, tracker.get_slot("booking_topic"))
+            booking = await off_loop(
+                self.desk.book,
                 start,
-                topic=self.topic_label(tracker.get_slot("booking_topic")),
+                topic=topic,
                 meeting=tracker.get_slot("booking_meeting") or "fronten",
                 first_name=tracker.get_slot("booking_name") or "",
-                phone=tracker.get_slot("booking_phone") or "",
+                phone=phone,
+                client_key=client_key_of(tracker),
             )
+        except LimitReached as limit:
+            return await self._refused(dispatcher, limit, phone, code == PROVEN)
         except Exception:  # noqa: BLE001 - the citizen must hear that nothing was booked
             logger.exception("booking failed (details withheld from the citizen)")
-            dispatcher.utter_message(response="utter_booking_failed", **self.contact())
+            dispatcher.utter_message(
+                response="utter_booking_failed", **await off_loop(self.contact)
+            )
             return reset_events()
         if booking is None:
             return self.lost_race(dispatcher, start, "booking_form")
-        self.announce(dispatcher, tracker, booking, "confirmation")
+        await self.announce(dispatcher, tracker, booking, "confirmation")
+        return reset_events()
+
+    async def _refused(
+        self, dispatcher: CollectingDispatcher, limit: LimitReached, phone: str, proven: bool
+    ) -> List[Dict[str, Any]]:
+        if limit.kind == "phone":
+            # Another conversation booked for the number since the form checked.
+            active = await off_loop(self.desk.active_bookings, phone)
+            await off_loop(self.say_booking_limit, dispatcher, active, proven)
+        else:
+            contact = await off_loop(self.contact)
+            dispatcher.utter_message(response="utter_booking_limit_client", **contact)
         return reset_events()

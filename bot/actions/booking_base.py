@@ -7,9 +7,10 @@ form and asks again, or explains what to write. "Stop" ends the form cleanly.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import re
-from typing import Any, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, TypeVar
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -18,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions.base import default_repository
 from bot.actions.handover import ActionContactFronten, ActionHandover
 from bot.actions.knowledge import ActionAnswerQuestion
-from bot.booking import display
+from bot.booking import Booking, display
 from bot.booking.desk import (
     CLOSED_DAY,
     CLOSED_HOUR,
@@ -30,10 +31,12 @@ from bot.booking.desk import (
     default_desk,
 )
 from bot.booking.phone import normalise_danish_mobile
+from bot.booking.slots import parse_slot_time
 from bot.booking.when import parse_wish
 from bot.knowledge import KnowledgeRepository
 from bot.knowledge.text import fold
 from bot.sms.hooks import SmsLink, default_sms_link
+from bot.sms.verify import PhoneVerifier
 
 REQUESTED_SLOT = "requested_slot"
 # Every slot the three forms use; cleared when a form ends, so nothing lingers.
@@ -49,8 +52,14 @@ BOOKING_SLOTS = (
     "booking_offers",
     "booking_stopped",
     "booking_attempts",
+    "booking_code",
     "form_questions",
 )
+# The booking_code slot once the number is the citizen's own: typed back from an SMS,
+# or the SMS conversation's own number. Only validators set it, never the citizen's text.
+PROVEN = "proven"
+# The booking_code slot when SMS is off: nothing is sent, so there is nothing to prove.
+UNCHECKED = "unchecked"
 STOPPED_BY_CITIZEN = "citizen"
 STOPPED_EXPLAINED = "explained"
 # Below this the classifier is guessing about yes and no.
@@ -79,6 +88,25 @@ QUESTION_CONFIDENCE = 0.8
 QUESTIONS_BEFORE_OFFER = 2
 
 
+_T = TypeVar("_T")
+
+
+async def off_loop(function: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
+    """Runs a storage call in a worker thread.
+
+    A booking write may wait up to the busy timeout for SQLite's lock; on the event loop
+    that would stall every conversation of the action server.
+    """
+    return await asyncio.to_thread(function, *args, **kwargs)
+
+
+def client_key_of(tracker: Tracker) -> Optional[str]:
+    """The keyed hash of the client's address the REST channel adds; None over SMS."""
+    metadata = tracker.latest_message.get("metadata") or {}
+    key = metadata.get("client_key") if isinstance(metadata, dict) else None
+    return str(key) if key else None
+
+
 def slot_events_to_dict(events: List[Dict[str, Any]]) -> Dict[str, Any]:
     """Turns ``SlotSet`` events into the ``{slot: value}`` a validator returns."""
     return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
@@ -102,11 +130,7 @@ def intent_of(tracker: Tracker) -> tuple[str, float]:
 
 def parse_iso(text: str) -> Optional[dt.datetime]:
     """An aware ISO time as sent by slot buttons and kept in slots, else None."""
-    try:
-        value = dt.datetime.fromisoformat(text.strip())
-    except ValueError:
-        return None
-    return value if value.tzinfo else None
+    return parse_slot_time(text)  # also refuses year 1 / 9999 times that cannot convert
 
 
 class BookingServices:
@@ -116,6 +140,8 @@ class BookingServices:
         desk: The booking desk; defaults to the one from the environment.
         knowledge: The knowledge repository; defaults to the one from the environment.
         sms: The SMS link; defaults to the one from the environment.
+        verifier: Sends and checks codes for numbers typed in the web chat; defaults to
+            one on the SMS link's database.
 
     """
 
@@ -124,10 +150,12 @@ class BookingServices:
         desk: Optional[BookingDesk] = None,
         knowledge: Optional[KnowledgeRepository] = None,
         sms: Optional[SmsLink] = None,
+        verifier: Optional[PhoneVerifier] = None,
     ) -> None:
         self._desk = desk
         self._knowledge = knowledge
         self._sms = sms
+        self._verifier = verifier
 
     @property
     def desk(self) -> BookingDesk:
@@ -143,6 +171,41 @@ class BookingServices:
     def sms(self) -> SmsLink:
         """The sender's number over SMS, and SMS notifications."""
         return self._sms or default_sms_link()
+
+    @property
+    def verifier(self) -> PhoneVerifier:
+        """Codes that prove a typed number is the citizen's own."""
+        if self._verifier is None:
+            link = self.sms
+            self._verifier = PhoneVerifier(lambda: link.database)
+        return self._verifier
+
+    def say_booking_limit(
+        self, dispatcher: CollectingDispatcher, active: List[Booking], proven: bool
+    ) -> None:
+        """Tells a citizen with the most bookings allowed what they have and what to do.
+
+        Args:
+            dispatcher: Collects the messages.
+            active: The number's active bookings.
+            proven: Whether the number is proven to be the citizen's (by SMS or code);
+                only then are times and references shown.
+
+        """
+        contact = self.contact()
+        if not proven:
+            dispatcher.utter_message(
+                response="utter_booking_limit_reached_unproven", count=len(active), **contact
+            )
+            return
+        dispatcher.utter_message(response="utter_booking_limit_reached", count=len(active))
+        for booking in active:
+            dispatcher.utter_message(
+                response="utter_booking_limit_item",
+                when=display.when(booking.start),
+                reference=booking.reference,
+            )
+        dispatcher.utter_message(response="utter_booking_limit_how_to_change", **contact)
 
     def topic_label(self, topic_id: Optional[str]) -> str:
         """What staff and citizen see for a topic: its label, or the service's name."""
@@ -215,7 +278,7 @@ class SharedValidation(BookingServices):
             and words >= QUESTION_MIN_WORDS + 1
         )
 
-    def interruption(
+    async def interruption(
         self, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> Optional[Dict[str, Any]]:
         """Answers a question asked in the middle of a form.
@@ -233,12 +296,13 @@ class SharedValidation(BookingServices):
         intent, _ = intent_of(tracker)
         answered: Dict[str, Any] = {}
         if intent == "ask_contact":
-            ActionContactFronten(self.knowledge).contact_message(dispatcher)
+            await off_loop(ActionContactFronten(self.knowledge).contact_message, dispatcher)
         elif intent == "human_handover":
-            ActionHandover(self.knowledge).contact_message(dispatcher)
+            await off_loop(ActionHandover(self.knowledge).contact_message, dispatcher)
         else:
-            events = ActionAnswerQuestion(self.knowledge).answer(
-                dispatcher, tracker, self.topic_service(tracker.get_slot("booking_topic"))
+            service = await off_loop(self.topic_service, tracker.get_slot("booking_topic"))
+            events = await off_loop(
+                ActionAnswerQuestion(self.knowledge).answer, dispatcher, tracker, service
             )
             answered = slot_events_to_dict(events)
         asked = int(tracker.get_slot("form_questions") or 0) + 1
@@ -246,7 +310,7 @@ class SharedValidation(BookingServices):
             dispatcher.utter_message(response="utter_offer_leave_form")
         return {**answered, "form_questions": float(asked)}
 
-    def reject(
+    async def reject(
         self,
         slot: str,
         response: str,
@@ -255,7 +319,7 @@ class SharedValidation(BookingServices):
         **variables: Any,
     ) -> Dict[str, Any]:
         """Answers a question, or explains what to write; either way the slot stays empty."""
-        answered = self.interruption(dispatcher, tracker)
+        answered = await self.interruption(dispatcher, tracker)
         if answered is not None:
             return {slot: None, **answered}
         if _CONTINUE.fullmatch(fold(text_of(tracker))):
@@ -297,7 +361,9 @@ class SharedValidation(BookingServices):
             return self.stop()
         wish = parse_wish(str(slot_value or ""), self.desk.now())
         if wish is None:
-            return self.reject("booking_date", "utter_booking_date_invalid", dispatcher, tracker)
+            return await self.reject(
+                "booking_date", "utter_booking_date_invalid", dispatcher, tracker
+            )
         problem = self.desk.problem(wish)
         if problem is not None:
             self.problem_message(dispatcher, problem)
@@ -320,7 +386,7 @@ class SharedValidation(BookingServices):
         if chosen is None:
             wish = parse_wish(text, self.desk.now())
             if wish is None:
-                return self.reject(
+                return await self.reject(
                     "booking_slot",
                     "utter_booking_invalid_slot",
                     dispatcher,
@@ -333,7 +399,7 @@ class SharedValidation(BookingServices):
                 return {"booking_slot": None}
             # Another day or time than offered: offer slots around the new wish instead.
             return {"booking_date": self.desk.wish_start(wish).isoformat(), "booking_slot": None}
-        if not self.desk.is_bookable(chosen):
+        if not await off_loop(self.desk.is_bookable, chosen):
             # Taken since it was offered, or no longer inside notice and horizon.
             dispatcher.utter_message(response="utter_booking_slot_taken")
             return {"booking_slot": None, "booking_date": chosen.isoformat()}
@@ -368,7 +434,9 @@ class SharedValidation(BookingServices):
             return self.stop()
         number = normalise_danish_mobile(str(slot_value or ""))
         if number is None:
-            return self.reject("booking_phone", "utter_booking_invalid_phone", dispatcher, tracker)
+            return await self.reject(
+                "booking_phone", "utter_booking_invalid_phone", dispatcher, tracker
+            )
         return {"booking_phone": number}
 
     def confirmation(self, tracker: Tracker) -> Optional[str]:
@@ -400,4 +468,6 @@ class SharedValidation(BookingServices):
             return self.stop()
         if answer == "change" and self.can_change_time:
             return {"booking_confirm": None, "booking_slot": None, "booking_date": None}
-        return self.reject("booking_confirm", "utter_booking_invalid_confirm", dispatcher, tracker)
+        return await self.reject(
+            "booking_confirm", "utter_booking_invalid_confirm", dispatcher, tracker
+        )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any, Dict, List
 
 from rasa_sdk import Tracker
@@ -20,7 +21,8 @@ class _ContactAction(KnowledgeAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         """Utters the response, or a plain one when the municipality has no such contact."""
-        self.contact_message(dispatcher)
+        # SQLite off the event loop, so one slow read never stalls other conversations.
+        await asyncio.to_thread(self.contact_message, dispatcher)
         return []
 
     def contact_message(self, dispatcher: CollectingDispatcher) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any, Dict, List, Optional
 
@@ -63,7 +64,7 @@ class ActionAnswerQuestion(KnowledgeAction):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[Dict[str, Any]]:
         """Answers, offers a short choice, or says the standards do not say."""
-        return self.answer(dispatcher, tracker)
+        return await asyncio.to_thread(self.answer, dispatcher, tracker)
 
     def answer(
         self,

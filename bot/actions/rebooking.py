@@ -12,6 +12,8 @@ from bot.actions.booking import BookingAction
 from bot.actions.booking_base import (
     STOPPED_EXPLAINED,
     SharedValidation,
+    client_key_of,
+    off_loop,
     parse_iso,
     reset_events,
     text_of,
@@ -23,7 +25,9 @@ from bot.knowledge.text import fold
 logger = logging.getLogger(__name__)
 
 # Wrong reference/phone pairs allowed per conversation before the citizen is sent to
-# Fronten: enough for typos, too few to guess someone else's booking.
+# Fronten: enough for typos, too few to guess someone else's booking. The server also
+# counts them per reference and per client address (BookingDesk.lookup_locked), so a new
+# form or conversation does not start again.
 MAX_LOOKUPS = 3
 _CANCEL_WORDS = ("aflys", "annuller", "afbestil", "slet")
 
@@ -43,7 +47,7 @@ class _ManageValidation(SharedValidation):
             return self.stop()
         reference = normalise_reference(str(slot_value or "").replace("#", ""))
         if reference is None:
-            return self.reject(
+            return await self.reject(
                 "booking_reference", "utter_booking_invalid_reference", dispatcher, tracker
             )
         return {"booking_reference": reference}
@@ -60,7 +64,15 @@ class _ManageValidation(SharedValidation):
         number = result.get("booking_phone")
         if not number:
             return result
-        booking = self.desk.find(tracker.get_slot("booking_reference") or "", number)
+        reference = tracker.get_slot("booking_reference") or ""
+        client = client_key_of(tracker)
+        # Checked before the lookup, so a locked reference reveals nothing, right or wrong.
+        if await off_loop(self.desk.lookup_locked, reference, client):
+            dispatcher.utter_message(
+                response="utter_booking_locked", **await off_loop(self.contact)
+            )
+            return self.stop(STOPPED_EXPLAINED)
+        booking = await off_loop(self.desk.find, reference, number)
         if booking is not None and booking.status == "booked" and booking.end > self.desk.now():
             return {"booking_phone": number}
         if booking is not None:
@@ -72,9 +84,12 @@ class _ManageValidation(SharedValidation):
                 when=display.when(booking.start),
             )
             return self.stop(STOPPED_EXPLAINED)
+        await off_loop(self.desk.record_lookup_failure, reference, client)
         attempts = int(tracker.get_slot("booking_attempts") or 0) + 1
-        if attempts >= MAX_LOOKUPS:
-            dispatcher.utter_message(response="utter_booking_locked", **self.contact())
+        if attempts >= MAX_LOOKUPS or await off_loop(self.desk.lookup_locked, reference, client):
+            dispatcher.utter_message(
+                response="utter_booking_locked", **await off_loop(self.contact)
+            )
             return {**self.stop(STOPPED_EXPLAINED), "booking_attempts": float(attempts)}
         # One message for a wrong reference and a wrong phone, so neither can be probed.
         dispatcher.utter_message(response="utter_booking_not_found")
@@ -135,11 +150,11 @@ class ActionCancelAppointment(BookingAction):
         reference = tracker.get_slot("booking_reference") or ""
         phone = tracker.get_slot("booking_phone") or ""
         try:
-            booking = self.desk.find(reference, phone)
-            cancelled = booking is not None and self.desk.cancel(reference, phone)
+            booking = await off_loop(self.desk.find, reference, phone)
+            cancelled = booking is not None and await off_loop(self.desk.cancel, reference, phone)
         except Exception:  # noqa: BLE001 - the citizen must hear that nothing changed
             logger.exception("cancellation failed (details withheld from the citizen)")
-            dispatcher.utter_message(response="utter_cancel_failed", **self.contact())
+            dispatcher.utter_message(response="utter_cancel_failed", **await off_loop(self.contact))
             return reset_events()
         if not cancelled or booking is None:
             dispatcher.utter_message(response="utter_booking_not_found")
@@ -149,8 +164,9 @@ class ActionCancelAppointment(BookingAction):
             when=display.when(booking.start),
             reference=booking.reference,
         )
-        self.sms.notify(
-            tracker, "cancelled", "utter_sms_booking_cancelled", booking, self.contact()
+        contact = await off_loop(self.contact)
+        await off_loop(
+            self.sms.notify, tracker, "cancelled", "utter_sms_booking_cancelled", booking, contact
         )
         return reset_events()
 
@@ -175,17 +191,17 @@ class ActionMoveAppointment(BookingAction):
         reference = tracker.get_slot("booking_reference") or ""
         phone = tracker.get_slot("booking_phone") or ""
         try:
-            booking = self.desk.move(reference, phone, start)
+            booking = await off_loop(self.desk.move, reference, phone, start)
         except Exception:  # noqa: BLE001 - the citizen must hear that nothing changed
             logger.exception("move failed (details withheld from the citizen)")
-            dispatcher.utter_message(response="utter_move_failed", **self.contact())
+            dispatcher.utter_message(response="utter_move_failed", **await off_loop(self.contact))
             return reset_events()
         if booking is None:
-            current = self.desk.find(reference, phone)
+            current = await off_loop(self.desk.find, reference, phone)
             if current is None or current.status != "booked":
                 dispatcher.utter_message(response="utter_booking_not_found")
                 return reset_events()
         if booking is None:
             return self.lost_race(dispatcher, start, "move_form")
-        self.announce(dispatcher, tracker, booking, "moved")
+        await self.announce(dispatcher, tracker, booking, "moved")
         return reset_events()

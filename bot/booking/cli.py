@@ -12,7 +12,7 @@ from typing import Iterator, Sequence
 import click
 
 from bot.booking.config import BookingConfig
-from bot.booking.repository import Booking, BookingRepository
+from bot.booking.repository import EVENT_RETENTION, Booking, BookingRepository
 
 HEADERS = ("Date", "Time", "Seat", "Reference", "Meeting", "First name", "Phone", "Topic")
 
@@ -43,6 +43,8 @@ def purge_command(days: int | None, dry_run: bool) -> None:
         else:
             count = repository.purge(cutoff)
             click.echo(f"Deleted {count} booking(s) that ended before {cutoff.isoformat()}.")
+            # Counts for the booking and lock-out limits are useless after a few days.
+            repository.purge_events(dt.datetime.now(config.timezone) - EVENT_RETENTION)
 
 
 @cli.command("list")

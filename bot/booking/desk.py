@@ -10,9 +10,16 @@ from typing import Callable, Collection
 import holidays
 
 from bot.booking.config import BookingConfig, BookingTopic
-from bot.booking.repository import Booking, BookingRepository
+from bot.booking.reference import normalise_reference
+from bot.booking.repository import (
+    FAILED_CLIENT,
+    FAILED_REFERENCE,
+    Booking,
+    BookingRepository,
+)
 from bot.booking.slots import candidate_slots, nearest_free
 from bot.booking.when import Wish
+from bot.settings import Limits
 
 OFFER_LIMIT = 5
 
@@ -47,6 +54,11 @@ class BookingDesk:
         repository: Where bookings are stored.
         config: Opening hours, slot length, capacity, notice and horizon.
         clock: Returns the current aware time; tests pass a fixed one.
+        limits: Bookings per number and address, and the move/cancel lock-out; default
+            from the environment.
+
+    The methods read or write SQLite and may wait for its lock; actions call them through
+    ``asyncio.to_thread``.
 
     """
 
@@ -55,10 +67,12 @@ class BookingDesk:
         repository: BookingRepository,
         config: BookingConfig,
         clock: Callable[[], dt.datetime] | None = None,
+        limits: Limits | None = None,
     ) -> None:
         self.repository = repository
         self.config = config
         self._clock = clock or (lambda: dt.datetime.now(config.timezone))
+        self.limits = limits or Limits.from_env()
 
     @classmethod
     def from_env(cls) -> BookingDesk:
@@ -132,14 +146,72 @@ class BookingDesk:
         return start + dt.timedelta(minutes=self.config.slot_minutes)
 
     def book(
-        self, start: dt.datetime, topic: str, meeting: str, first_name: str, phone: str
+        self,
+        start: dt.datetime,
+        topic: str,
+        meeting: str,
+        first_name: str,
+        phone: str,
+        client_key: str | None = None,
     ) -> Booking | None:
-        """Books a slot; None when it is no longer bookable or was just taken."""
+        """Books a slot; None when it is no longer bookable or was just taken.
+
+        Raises:
+            LimitReached: The number has its active bookings, or the client address has
+                booked its share this hour.
+
+        """
         if not self.is_open_slot(start):
             return None
         return self.repository.book(
-            start, self.end(start), topic, meeting, first_name, phone, self.config.capacity
+            start,
+            self.end(start),
+            topic,
+            meeting,
+            first_name,
+            phone,
+            self.config.capacity,
+            max_active_per_phone=self.limits.active_bookings_per_phone,
+            client_key=client_key,
+            max_per_client_hour=self.limits.bookings_per_client_per_hour,
+            now=self.now(),
         )
+
+    def active_bookings(self, phone: str) -> list[Booking]:
+        """The number's booked appointments that have not ended, earliest first."""
+        return self.repository.active_for_phone(phone, self.now())
+
+    def at_booking_limit(self, phone: str) -> list[Booking] | None:
+        """The number's active bookings when it may book no more, else None."""
+        active = self.active_bookings(phone)
+        return active if len(active) >= self.limits.active_bookings_per_phone else None
+
+    def lookup_locked(self, reference: str, client_key: str | None) -> bool:
+        """Whether moving or cancelling is locked for this reference or client address.
+
+        Wrong reference/phone pairs are counted on the server, so a new form or a new
+        conversation does not start the count again.
+        """
+        since = self.now() - self.limits.lookup_window
+        key = normalise_reference(reference)
+        if key and (
+            self.repository.count_events(FAILED_REFERENCE, key, since)
+            >= self.limits.lookup_failures_per_reference
+        ):
+            return True
+        return bool(client_key) and (
+            self.repository.count_events(FAILED_CLIENT, client_key or "", since)
+            >= self.limits.lookup_failures_per_client
+        )
+
+    def record_lookup_failure(self, reference: str, client_key: str | None) -> None:
+        """Counts one wrong reference/phone pair against the reference and the address."""
+        now = self.now()
+        key = normalise_reference(reference)
+        if key:
+            self.repository.record_event(FAILED_REFERENCE, key, now)
+        if client_key:
+            self.repository.record_event(FAILED_CLIENT, client_key, now)
 
     def find(self, reference: str, phone: str) -> Booking | None:
         """The booking with this reference and phone number, both matching."""

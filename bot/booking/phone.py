@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 # Optional country code (+45 or 0045), then eight digits; Danish subscriber numbers never
-# start with 0 or 1 (those are prefixes and service numbers).
-_NUMBER = re.compile(r"(?:\+45|0045)?([2-9]\d{7})")
+# start with 0 or 1 (those are prefixes and service numbers). ASCII digits only: Python's
+# \d also matches e.g. Arabic-Indic digits, which no SMS gateway can send to.
+_NUMBER = re.compile(r"(?:\+45|0045)?([2-9][0-9]{7})")
 
 
 def normalise_danish_mobile(text: str) -> str | None:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import sqlite3
+import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, TypeVar
 from zoneinfo import ZoneInfo
 
 import sqlite_utils
@@ -38,7 +40,51 @@ create table if not exists bookings (
 create unique index if not exists bookings_unit_taken
     on bookings (start, capacity_unit) where status = 'booked';
 create index if not exists bookings_end on bookings ("end");
+create index if not exists bookings_phone on bookings (phone, status);
+-- What limits count: bookings per client address, wrong reference/phone pairs per
+-- reference and per client address. Keys are references or keyed hashes, never an address.
+create table if not exists limit_events (
+    id integer primary key,
+    kind text not null,
+    key text not null,
+    at text not null
+);
+create index if not exists limit_events_key on limit_events (kind, key, at);
 """
+
+# Kinds of limit events.
+BOOKED_FROM_CLIENT = "booked_from_client"
+FAILED_REFERENCE = "failed_reference"
+FAILED_CLIENT = "failed_client"
+# Limit events older than this are never counted again.
+EVENT_RETENTION = dt.timedelta(days=7)
+
+_T = TypeVar("_T")
+
+
+class LimitReached(Exception):
+    """A booking was refused by a limit (the slot itself may be free).
+
+    Attributes:
+        kind: ``phone`` (too many active bookings on the number) or ``client`` (too many
+            bookings from one client address in the last hour).
+
+    """
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(f"booking limit reached: {kind}")
+        self.kind = kind
+
+
+def _serialised(method: Callable[..., _T]) -> Callable[..., _T]:
+    # Actions call the repository from worker threads; one connection, one caller at a time.
+    @functools.wraps(method)
+    def locked(self: BookingRepository, *args: Any, **kwargs: Any) -> _T:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return locked
+
 
 _COLUMNS = (
     'reference, start, "end", topic, meeting, first_name, phone, status, capacity_unit, '
@@ -93,6 +139,7 @@ class BookingRepository:
         )
         conn.execute(f"pragma busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
         self._db = sqlite_utils.Database(conn)
+        self._lock = threading.RLock()
         self._create_schema()
 
     @classmethod
@@ -112,6 +159,7 @@ class BookingRepository:
         path.parent.mkdir(parents=True, exist_ok=True)
         return cls(path, timezone)
 
+    @_serialised
     def close(self) -> None:
         """Closes the connection."""
         self._db.conn.close()
@@ -121,12 +169,14 @@ class BookingRepository:
         self._db.execute("pragma journal_mode = wal")
         self._db.conn.executescript(f"begin immediate;\n{_SCHEMA}\ncommit;")
 
+    @_serialised
     def columns(self) -> list[str]:
         """The names of the bookings table's columns."""
         return [
             row["name"] for row in self._db.query("select name from pragma_table_info('bookings')")
         ]
 
+    @_serialised
     def book(
         self,
         start: dt.datetime,
@@ -136,8 +186,15 @@ class BookingRepository:
         first_name: str,
         phone: str,
         capacity: int,
+        max_active_per_phone: int | None = None,
+        client_key: str | None = None,
+        max_per_client_hour: int | None = None,
+        now: dt.datetime | None = None,
     ) -> Booking | None:
         """Books the lowest free capacity unit at ``start``.
+
+        The limits are checked inside the write transaction, so two conversations cannot
+        both take the last allowed booking.
 
         Args:
             start: The slot start; timezone-aware.
@@ -147,21 +204,45 @@ class BookingRepository:
             first_name: The citizen's first name.
             phone: A Danish phone number in any common spelling.
             capacity: Appointments possible at the same time.
+            max_active_per_phone: The most booked, not yet ended appointments the number
+                may hold, this one included; None for no limit.
+            client_key: A keyed hash of the client's address; None when unknown (SMS).
+            max_per_client_hour: The most bookings from ``client_key`` in an hour; None or
+                0 for no limit.
+            now: The current time (injected clock); default the system clock.
 
         Returns:
             The booking, or None when the slot is full (the caller offers fresh slots).
 
         Raises:
             ValueError: A time is naive, the meeting kind is unknown or the phone is invalid.
+            LimitReached: The number or the client address has booked its share.
 
         """
         start_text, end_text = _utc_text(start), _utc_text(end)
         if meeting not in MEETINGS:
             raise ValueError(f"meeting must be one of {MEETINGS}, not {meeting!r}")
         number = _phone(phone)
-        now = _utc_text(dt.datetime.now(dt.timezone.utc))
+        current = now or dt.datetime.now(dt.timezone.utc)
+        now = _utc_text(current)
+        hour_ago = _utc_text(current - dt.timedelta(hours=1))
 
         def write(conn: sqlite3.Connection) -> str | None:
+            if max_active_per_phone is not None:
+                active = conn.execute(
+                    "select count(*) from bookings where phone = ? and status = 'booked' "
+                    'and "end" > ?',
+                    [number, now],
+                ).fetchone()[0]
+                if active >= max_active_per_phone:
+                    raise LimitReached("phone")
+            if client_key and max_per_client_hour:
+                recent = conn.execute(
+                    "select count(*) from limit_events where kind = ? and key = ? and at >= ?",
+                    [BOOKED_FROM_CLIENT, client_key, hour_ago],
+                ).fetchone()[0]
+                if recent >= max_per_client_hour:
+                    raise LimitReached("client")
             unit = _free_unit(conn, start_text, capacity)
             if unit is None:
                 return None
@@ -182,11 +263,70 @@ class BookingRepository:
                     now,
                 ],
             )
+            if client_key:
+                conn.execute(
+                    "insert into limit_events (kind, key, at) values (?, ?, ?)",
+                    [BOOKED_FROM_CLIENT, client_key, now],
+                )
             return reference
 
         reference = self._transaction(write)
         return self._get(reference) if reference else None
 
+    @_serialised
+    def active_for_phone(self, phone: str, now: dt.datetime) -> list[Booking]:
+        """The number's booked appointments that have not ended, earliest first.
+
+        Args:
+            phone: A Danish phone number in any common spelling.
+            now: The current time; timezone-aware.
+
+        Returns:
+            The bookings; empty for an invalid number.
+
+        """
+        number = normalise_danish_mobile(phone)
+        if number is None:
+            return []
+        rows = self._db.query(
+            f"select {_COLUMNS} from bookings where phone = ? and status = 'booked' "
+            'and "end" > ? order by start',
+            [number, _utc_text(now)],
+        )
+        return [self._booking(row) for row in rows]
+
+    @_serialised
+    def record_event(self, kind: str, key: str, now: dt.datetime) -> None:
+        """Records one event a limit counts (a wrong reference/phone pair, ...).
+
+        Args:
+            kind: E.g. :data:`FAILED_REFERENCE` or :data:`FAILED_CLIENT`.
+            key: What is counted: a reference, or a keyed hash of a client address.
+            now: When it happened; timezone-aware.
+
+        """
+        self._db.execute(
+            "insert into limit_events (kind, key, at) values (?, ?, ?)",
+            [kind, key, _utc_text(now)],
+        )
+
+    @_serialised
+    def count_events(self, kind: str, key: str, since: dt.datetime) -> int:
+        """How many events of a kind and key happened at or after ``since``."""
+        row = self._db.execute(
+            "select count(*) from limit_events where kind = ? and key = ? and at >= ?",
+            [kind, key, _utc_text(since)],
+        ).fetchone()
+        return int(row[0])
+
+    @_serialised
+    def purge_events(self, older_than: dt.datetime) -> int:
+        """Deletes limit events before the cutoff; returns how many."""
+        return self._db.execute(
+            "delete from limit_events where at < ?", [_utc_text(older_than)]
+        ).rowcount
+
+    @_serialised
     def taken(self, starts: Iterable[dt.datetime]) -> dict[dt.datetime, int]:
         """Counts the booked appointments at each of the given starts.
 
@@ -210,6 +350,7 @@ class BookingRepository:
         counts = {row["start"]: row["n"] for row in rows}
         return {start: counts.get(text, 0) for start, text in texts.items()}
 
+    @_serialised
     def find(self, reference: str, phone: str) -> Booking | None:
         """Finds a booking by its reference and the phone number it was made with.
 
@@ -233,6 +374,7 @@ class BookingRepository:
         )
         return self._booking(rows[0]) if rows else None
 
+    @_serialised
     def cancel(self, reference: str, phone: str) -> bool:
         """Cancels a booking; its capacity unit is free again at once.
 
@@ -254,6 +396,7 @@ class BookingRepository:
         )
         return cursor.rowcount > 0
 
+    @_serialised
     def move(
         self,
         reference: str,
@@ -302,6 +445,7 @@ class BookingRepository:
         moved = self._transaction(write)
         return self._get(moved) if moved else None
 
+    @_serialised
     def upcoming(self, now: dt.datetime) -> list[Booking]:
         """Booked appointments that start at or after ``now``, earliest first."""
         rows = self._db.query(
@@ -311,6 +455,7 @@ class BookingRepository:
         )
         return [self._booking(row) for row in rows]
 
+    @_serialised
     def on_date(self, date: dt.date) -> list[Booking]:
         """Booked appointments that start on a calendar day in the repository's zone."""
         first = dt.datetime.combine(date, dt.time(), tzinfo=self.timezone)
@@ -322,6 +467,7 @@ class BookingRepository:
         )
         return [self._booking(row) for row in rows]
 
+    @_serialised
     def purge(self, older_than: dt.datetime) -> int:
         """Deletes bookings (any status) whose appointment ended before the cutoff.
 
@@ -335,6 +481,7 @@ class BookingRepository:
         cursor = self._db.execute('delete from bookings where "end" < ?', [_utc_text(older_than)])
         return cursor.rowcount
 
+    @_serialised
     def count_ended_before(self, older_than: dt.datetime) -> int:
         """Counts the bookings (any status) that ``purge`` would delete, deleting nothing.
 

@@ -11,6 +11,38 @@ from bot.booking.config import BookingConfig
 
 TakenCount = Union[Callable[[dt.datetime], int], Mapping[dt.datetime, int]]
 
+# A slot time must convert to any zone (offsets stay within a day), so the first and last
+# year Python can hold are left out: "9999-12-31T23:59:59-05:00" has no UTC time.
+_FIRST_YEAR, _LAST_YEAR = dt.MINYEAR + 1, dt.MAXYEAR - 1
+
+
+def parse_slot_time(text: str) -> dt.datetime | None:
+    """Reads a slot as sent by a button or kept in a slot: an aware ISO datetime.
+
+    Args:
+        text: E.g. ``"2026-12-01T09:00:00+01:00"``.
+
+    Returns:
+        The time, or None when the text is not an aware ISO datetime, or one so close to
+        the ends of the calendar that it cannot be converted between zones.
+
+    """
+    try:
+        value = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    if value.tzinfo is None or value.utcoffset() is None:
+        return None
+    return value if _in_range(value) else None
+
+
+def _in_range(value: dt.datetime) -> bool:
+    try:
+        utc = value.astimezone(dt.timezone.utc)
+    except (OverflowError, ValueError):
+        return False
+    return _FIRST_YEAR <= utc.year <= _LAST_YEAR
+
 
 def candidate_slots(
     config: BookingConfig, now: dt.datetime, start_from: dt.datetime | None = None
@@ -37,7 +69,9 @@ def candidate_slots(
     now = _aware(now, "now").astimezone(tz)
     earliest = now + dt.timedelta(hours=config.notice_hours)
     if start_from is not None:
-        earliest = max(earliest, _aware(start_from, "start_from").astimezone(tz))
+        if not _in_range(_aware(start_from, "start_from")):
+            return []  # year 1 or 9999: far outside any horizon, and unconvertible
+        earliest = max(earliest, start_from.astimezone(tz))
     latest = now + dt.timedelta(days=config.horizon_days)
     if earliest > latest:
         return []

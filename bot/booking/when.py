@@ -134,6 +134,7 @@ _MONTH = _alternation(MONTHS)
 _KL = r"\b(?:kl\.?|klokken)\s*"
 
 _TAG = re.compile(r"<[^>]*>")
+_ASCII_DIGIT = re.compile(r"[0-9]")
 _ASCII_SPELLING = re.compile(rf"\b(?:{_alternation(ASCII_SPELLINGS)})\b")
 # "God morgen" greets; it does not ask for a morning.
 _GREETING = re.compile(r"\bgod\s*(?:morgen|formiddag|eftermiddag|dag|aften)\b")
@@ -246,6 +247,8 @@ def parse_wish(text: str, now: dt.datetime) -> Wish | None:
         The wish, or None when the text holds no (valid) date or time.
 
     """
+    if _has_foreign_digit(text):
+        return None  # "kl. ١٠": a number we must not read; asking again beats guessing
     text = _normalise(text)
     iso_date, iso_time, text = _take_iso(text, now)
     if iso_date is not None and iso_time is not None:
@@ -277,6 +280,20 @@ def parse_wish(text: str, now: dt.datetime) -> Wish | None:
     if date is None:
         return None
     return Wish(date=date, time=clock, part_of_day=part_of_day, soonest=bool(soonest))
+
+
+def _has_foreign_digit(text: str) -> bool:
+    """Whether the text holds a digit other than 0-9 (NFKC would turn "１０" into "10").
+
+    Only ASCII digits are read anywhere a citizen types a number, so a wish written with
+    other digits is not understood rather than half understood.
+    """
+    text = html.unescape(text[:MAX_CHARS])
+    return any(
+        not char.isascii()
+        and (char.isdigit() or _ASCII_DIGIT.search(unicodedata.normalize("NFKC", char)))
+        for char in text
+    )
 
 
 def _normalise(text: str) -> str:
@@ -323,7 +340,8 @@ def _take_iso(text: str, now: dt.datetime) -> tuple[dt.date | None, dt.time | No
 
 def _number(word: str) -> int:
     """A count or hour written with digits or as a Danish word."""
-    return int(word) if word.isdigit() else NUMBER_WORDS[word]
+    # Only ASCII digits reach here (every pattern says [0-9]); isdigit() alone would be wider.
+    return int(word) if word.isascii() and word.isdigit() else NUMBER_WORDS[word]
 
 
 def _clock_time(hour: int, minute: int) -> dt.time | None:

@@ -16,7 +16,6 @@ import asyncio
 import datetime as dt
 import json
 import logging
-import re
 import weakref
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, List, Optional
@@ -31,9 +30,10 @@ from bot.sms.compose import Composer, chosen_payload
 from bot.sms.contact import ContactBook
 from bot.sms.gateway import GatewayClient, GatewayError
 from bot.sms.identity import danish_number, log_ref, msisdn_digits, sender_key
+from bot.sms.optout import handle_stop
 from bot.sms.repository import Choices, Numbers, OptOuts, SeenMessages, SmsDatabase
 from bot.sms.settings import SmsSettings
-from bot.sms.signature import HEADER, SignatureError, verify
+from bot.sms.signature import HEADER, SignatureError, check_secret, verify
 from bot.sms.templates import Templates, default_templates
 
 logger = logging.getLogger(__name__)
@@ -41,7 +41,6 @@ logger = logging.getLogger(__name__)
 Handler = Callable[[UserMessage], Awaitable[Any]]
 CHANNEL = "gatewayapi"
 # "STOP" alone, in any case, ends SMS contact; "stop det" is an ordinary message.
-_STOP = re.compile(r"\s*stop\s*[.!]?\s*", re.IGNORECASE)
 # GatewayAPI redelivers for about half a day; ids are remembered well beyond that.
 SEEN_RETENTION = dt.timedelta(days=7)
 CHOICES_RETENTION = dt.timedelta(hours=24)
@@ -181,8 +180,15 @@ class GatewayAPIInput(InputChannel):
         return self._services
 
     def blueprint(self, on_new_message: Handler) -> Blueprint:
-        """The webhook route; messages pass the shared guard on their way to Rasa."""
+        """The webhook route; messages pass the shared guard on their way to Rasa.
+
+        Raises:
+            WeakSecretError: ``GATEWAYAPI_WEBHOOK_SECRET`` is set but shorter than 32
+                characters; the Rasa server then refuses to start.
+
+        """
         settings = self.settings
+        check_secret(settings.webhook_secret)
         handler = (self._guard or Guard()).wrap(on_new_message)
         hook = Blueprint(f"gatewayapi_{id(self)}", url_prefix="/webhooks/gatewayapi")
 
@@ -208,7 +214,14 @@ class GatewayAPIInput(InputChannel):
             if not isinstance(body, dict):
                 return _status(400, "body is not a JSON object")
             try:
-                verify(token, settings.webhook_secret, body)
+                verify(
+                    token,
+                    settings.webhook_secret,
+                    body,
+                    now=self._clock().timestamp(),
+                    leeway=settings.webhook_leeway,
+                    max_age=settings.webhook_max_age,
+                )
             except SignatureError as error:
                 logger.warning("SMS refused: %s", error)
                 return _status(401, "invalid signature")
@@ -256,8 +269,7 @@ class GatewayAPIInput(InputChannel):
             await self._send(inbound, services.composer.text(name, contact))
             return
         now = self._clock()
-        if _STOP.fullmatch(inbound.text):
-            services.opt_outs.opt_out(key, now)
+        if await asyncio.to_thread(handle_stop, services.database, inbound.text, key, phone, now):
             services.choices.forget(key)
             # Ends a form in progress, so nothing is booked half-way; its reply is not sent.
             await handler(UserMessage("stop", SmsCollector(), key, input_channel=CHANNEL))
@@ -299,7 +311,7 @@ class GatewayAPIInput(InputChannel):
 async def _read_limited(request: Request, limit: int) -> Optional[bytes]:
     """The body, or None as soon as it is longer than ``limit`` bytes."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:
         return None
     chunks: List[bytes] = []
     size = 0

@@ -1,11 +1,17 @@
 """The rules every channel applies before a message reaches Rasa, and after it answers.
 
-Before: the rate limit per conversation, CPR numbers removed, over-long messages cut.
+Before: new conversations limited per client address, the rate limit per conversation,
+over-long messages cut, CPR numbers removed (also from the entities of ``/intent{…}``).
 After: a conversation that got no reply (the action server down, slow or failing) gets a
 Danish message with Fronten's phone number instead of silence.
 
 Rasa Open Source stores every message as written (masking is a Rasa Pro feature), so the
-redaction has to happen here, at the entrance, before NLU, the tracker store and logs.
+redaction has to happen here, at the entrance, before NLU, the tracker store and logs. The
+REST channel prepares the text even earlier, before Rasa's own handler (bot/channels/rest.py).
+
+For the action server: ``tracker.latest_message["metadata"]["client_key"]`` is a keyed hash
+(HMAC-SHA256, 32 hex characters) of the citizen's address, for limits per address. It is
+absent for SMS and for exempt addresses (loopback by default): no key, no limit per address.
 """
 
 from __future__ import annotations
@@ -18,13 +24,13 @@ import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Deque, Dict, Optional
+from typing import Any, Awaitable, Callable, Collection, Deque, Dict, FrozenSet, Optional
 
 import yaml
 from rasa.core.channels.channel import UserMessage
 
 from bot import server_tuning
-from bot.privacy import redact_cpr
+from bot.privacy import redact_cpr, redact_intent_message
 from bot.settings import PROJECT_ROOT
 
 logger = logging.getLogger(__name__)
@@ -32,6 +38,15 @@ logger = logging.getLogger(__name__)
 Handler = Callable[[UserMessage], Awaitable[Any]]
 # How many conversations the limiter and the "told once" memory keep; oldest forgotten.
 MAX_TRACKED = 50_000
+# Message metadata: a keyed hash of the client address, set by the REST channel (see
+# bot/channels/rest.py); absent for SMS and for exempt addresses.
+CLIENT_KEY = "client_key"
+# Message metadata a channel sets when it has prepared the text itself; the guard removes it
+# before Rasa stores the message.
+PREPARED_KEY = "_guard_prepared"
+# Raw characters read before anything else is done with a message: redaction and decoding
+# then cost the same whatever was sent.
+READ_FACTOR = 2
 
 
 @dataclass(frozen=True)
@@ -43,12 +58,15 @@ class GuardSettings:
         per_minute: Messages one conversation may send a minute. ``RATE_LIMIT_PER_MINUTE``.
         reply_timeout: Seconds to wait for the assistant before apologising.
             ``REPLY_TIMEOUT_SECONDS``.
+        new_conversations_per_hour: New conversations one client address may start in any
+            hour; 0 means no limit. ``NEW_CONVERSATIONS_PER_HOUR``.
 
     """
 
     max_length: int = 1000
     per_minute: int = 30
     reply_timeout: float = 10.0
+    new_conversations_per_hour: int = 30
 
     @classmethod
     def from_env(cls) -> GuardSettings:
@@ -57,7 +75,28 @@ class GuardSettings:
             max_length=int(os.environ.get("MAX_MESSAGE_LENGTH", "1000")),
             per_minute=int(os.environ.get("RATE_LIMIT_PER_MINUTE", "30")),
             reply_timeout=float(os.environ.get("REPLY_TIMEOUT_SECONDS", "10")),
+            new_conversations_per_hour=int(os.environ.get("NEW_CONVERSATIONS_PER_HOUR", "30")),
         )
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A message as Rasa may see it.
+
+    Attributes:
+        text: Cut, CPR numbers removed, ``/intent{…}`` entities checked.
+        cpr_removed: How many CPR numbers were removed.
+        cut: Whether the message was longer than the limit.
+
+    """
+
+    text: str
+    cpr_removed: int = 0
+    cut: bool = False
+
+    def as_metadata(self) -> Dict[str, Any]:
+        """The form a channel passes it on in (:data:`PREPARED_KEY`)."""
+        return {"text": self.text, "cpr_removed": self.cpr_removed, "cut": self.cut}
 
 
 def load_texts(domain_path: Optional[Path] = None) -> Dict[str, str]:
@@ -77,6 +116,45 @@ def load_texts(domain_path: Optional[Path] = None) -> Dict[str, str]:
         for name, variants in responses.items()
         if name.startswith("utter_guard_")
     }
+
+
+def load_entity_names(domain_path: Optional[Path] = None) -> FrozenSet[str]:
+    """The domain's entity names: the only ones a ``/intent{…}`` message may carry.
+
+    Args:
+        domain_path: The domain file; defaults to the project's ``domain.yml``.
+
+    Returns:
+        The names under ``entities``.
+
+    """
+    path = domain_path or PROJECT_ROOT / "domain.yml"
+    entities = yaml.safe_load(path.read_text(encoding="utf-8")).get("entities") or []
+    return frozenset(e if isinstance(e, str) else next(iter(e)) for e in entities)
+
+
+def prepare(text: str, max_length: int, entity_names: Collection[str]) -> Prepared:
+    """Cuts a message, checks its ``/intent{…}`` entities and removes CPR numbers.
+
+    The raw text is cut first (to :data:`READ_FACTOR` times the limit), so a huge message
+    costs no more than a long one; the final cut comes after the redaction, so a number
+    across the limit is still removed.
+
+    Args:
+        text: The message as the channel received it.
+        max_length: Characters kept.
+        entity_names: The domain's entity names.
+
+    Returns:
+        The message as Rasa may see it.
+
+    """
+    text = text[: READ_FACTOR * max_length + 64]
+    entities = redact_intent_message(text, entity_names)
+    redacted = redact_cpr(entities.text)
+    text = redacted.text
+    cut = len(text) > max_length
+    return Prepared(text[:max_length], entities.count + redacted.count, cut)
 
 
 def conversation_key(sender_id: str) -> str:
@@ -113,24 +191,70 @@ class RateLimiter:
         return allowed
 
 
+class NewConversationLimiter:
+    """New conversations per client in a sliding hour.
+
+    A conversation is new the first time its sender id is seen (in this process; the
+    oldest are forgotten after :data:`MAX_TRACKED`).
+
+    Args:
+        per_hour: New conversations one client may start in any 3600 seconds; 0 is no limit.
+        clock: Returns seconds; tests pass a fake one.
+
+    """
+
+    def __init__(self, per_hour: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self.per_hour = per_hour
+        self._clock = clock
+        self._known: OrderedDict[str, None] = OrderedDict()
+        self._started: OrderedDict[str, Deque[float]] = OrderedDict()
+
+    def allow(self, client: str, sender_id: str) -> bool:
+        """Whether the sender's message may go on; False for a new one over the limit."""
+        if sender_id in self._known:
+            self._known.move_to_end(sender_id)
+            return True
+        if self.per_hour > 0:
+            now = self._clock()
+            window = self._started.pop(client, None) or deque()
+            while window and now - window[0] >= 3600:
+                window.popleft()
+            self._started[client] = window
+            while len(self._started) > MAX_TRACKED:
+                self._started.popitem(last=False)
+            if len(window) >= self.per_hour:
+                return False
+            window.append(now)
+        self._known[sender_id] = None
+        while len(self._known) > MAX_TRACKED:
+            self._known.popitem(last=False)
+        return True
+
+
 class Guard:
     """Wraps a channel's ``on_new_message`` with the rules above.
 
     Args:
         settings: The limits.
         texts: The Danish texts (``utter_guard_*`` responses).
+        entity_names: The entities a ``/intent{…}`` message may carry; default the domain's.
 
     """
 
     def __init__(
-        self, settings: Optional[GuardSettings] = None, texts: Optional[Dict[str, str]] = None
+        self,
+        settings: Optional[GuardSettings] = None,
+        texts: Optional[Dict[str, str]] = None,
+        entity_names: Optional[Collection[str]] = None,
     ) -> None:
         # Every channel builds its guard when the server starts, before the tracker store
         # and the model are loaded: the place to tune the Rasa process.
         server_tuning.install()
         self.settings = settings or GuardSettings.from_env()
         self.texts = texts if texts is not None else load_texts()
+        self.entity_names = entity_names if entity_names is not None else load_entity_names()
         self.limiter = RateLimiter(self.settings.per_minute)
+        self.conversations = NewConversationLimiter(self.settings.new_conversations_per_hour)
         self._warned: OrderedDict[str, None] = OrderedDict()
 
     def wrap(self, handler: Handler) -> Handler:
@@ -141,27 +265,37 @@ class Guard:
 
         return guarded
 
+    def prepare(self, text: str) -> Prepared:
+        """The message text as Rasa may see it (see :func:`prepare`)."""
+        return prepare(text, self.settings.max_length, self.entity_names)
+
     async def handle(self, message: UserMessage, handler: Handler) -> None:
         """Applies the rules to one message and makes sure the citizen gets an answer."""
         sender = message.sender_id or "default"
         out = message.output_channel
+        metadata = message.metadata if isinstance(message.metadata, dict) else {}
+        prepared = _prepared_by_channel(metadata.pop(PREPARED_KEY, None))
+        if not metadata:
+            message.metadata = None
+        client = metadata.get(CLIENT_KEY)
+        if isinstance(client, str) and not self.conversations.allow(client, sender):
+            await out.send_text_message(sender, self.texts["utter_guard_too_many_conversations"])
+            return
         if not self.limiter.allow(sender):
             await out.send_text_message(sender, self.texts["utter_guard_slow_down"])
             return
-        text = message.text or ""
-        redacted = redact_cpr(text)
-        if redacted.count and sender not in self._warned:
+        if prepared is None or prepared.text != message.text:
+            prepared = self.prepare(message.text or "")
+        if prepared.cpr_removed and sender not in self._warned:
             # Told once per conversation; the question around the number is still answered.
             self._remember_warning(sender)
             await out.send_text_message(sender, self.texts["utter_guard_cpr_removed"])
-        text = redacted.text
-        if len(text) > self.settings.max_length:
-            text = text[: self.settings.max_length]
+        if prepared.cut:
             await out.send_text_message(
                 sender,
                 self.texts["utter_guard_message_cut"].format(max_length=self.settings.max_length),
             )
-        message.text = text
+        message.text = prepared.text
         before = _count(out)
         task = asyncio.ensure_future(handler(message))
         # shield: a slow turn still finishes and is stored; only the wait is cut short.
@@ -186,6 +320,14 @@ class Guard:
         self._warned[sender] = None
         while len(self._warned) > MAX_TRACKED:
             self._warned.popitem(last=False)
+
+
+def _prepared_by_channel(value: Any) -> Optional[Prepared]:
+    if not isinstance(value, dict):
+        return None
+    return Prepared(
+        str(value.get("text", "")), int(value.get("cpr_removed", 0)), bool(value.get("cut"))
+    )
 
 
 def _count(output_channel: Any) -> Optional[int]:

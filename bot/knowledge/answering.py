@@ -44,7 +44,7 @@ NAMED_ANSWER_SCORE = 0.25
 NAMED_OFFER_SCORE = 0.2
 OFFER_SCORE = 0.35
 # A second fact is added when it is about the same service and topic and this close.
-PAIR_MARGIN = 0.08
+PAIR_MARGIN = 0.12
 # A service is assumed from a situation when its best fact leads the next service by this.
 ASSUME_MARGIN = 0.06
 # An assumed service's best fact must score this much (an assumption is easy to get wrong).
@@ -156,6 +156,8 @@ class Answerer:
         services: The municipality's services with their names (:class:`ServiceNames`).
         lemmatiser: Turns words into keys.
         topics: Every kind of fact (``topics.yml``), also kinds no candidate has.
+        municipality: The municipality's name: every question is about it, so "i Ballerup
+            Kommune" tells no fact from another.
 
     """
 
@@ -165,9 +167,11 @@ class Answerer:
         services: ServiceNames,
         lemmatiser: Lemmatiser,
         topics: Sequence[str] = (),
+        municipality: str = "",
     ) -> None:
         self._services = services
         self._lemmatiser = lemmatiser
+        self._place_keys = {key(lemmatiser.lemma(w)) for w in words(municipality)}
         self.ranker = Ranker(candidates, self._question_keys)
         self._by_uid = {c.uid: c for c in candidates}
         # What each candidate talks about, as word stems: a fact that shares none of the
@@ -194,7 +198,8 @@ class Answerer:
         Other numbers stay: "17 år" is close to "18 år".
         """
         named = self._services.recognise(text).named_words()
-        return [key(self._lemmatiser.lemma(w)) for i, w in enumerate(words(text)) if i not in named]
+        keys = (key(self._lemmatiser.lemma(w)) for i, w in enumerate(words(text)) if i not in named)
+        return [k for k in keys if k not in self._place_keys]
 
     def decide(self, text: str, context: Context | None = None) -> Decision:
         """What to say to a message.
@@ -412,7 +417,10 @@ class Answerer:
         for other in ranked[1:2]:
             if (
                 other.candidate.service_id == service_id
-                and other.candidate.topic == best.candidate.topic
+                and (
+                    other.candidate.topic == best.candidate.topic
+                    or other.candidate.section == best.candidate.section
+                )
                 and other.score >= max(best.score - PAIR_MARGIN, threshold)
             ):
                 facts.append(other.candidate)

@@ -246,6 +246,7 @@ class KnowledgeRepository:
                     ServiceNames(self.named_services(), lemmatiser),
                     lemmatiser,
                     [r["id"] for r in self._db.query("select id from topics")],
+                    self.municipality,
                 )
             return self._answerer
 

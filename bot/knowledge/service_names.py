@@ -237,7 +237,9 @@ class ServiceNames:
             if service_id is None:
                 unknown.append(label)
             else:
-                mentions.append(Mention(service_id, index, index + 1, True))
+                # "paragraf 85", "§ 82 a og b": every word of the reference names the service.
+                end = max(index + 1, _word_index(text, match.end()))
+                mentions.append(Mention(service_id, index, end, True))
         return mentions, unknown
 
     def _service_for(self, number: str, letters: str | None) -> str | None:

@@ -11,7 +11,8 @@ from bot.booking.phone import normalise_danish_mobile
 
 SENDER_PREFIX = "sms-"
 # E.164 allows at most 15 digits; GatewayAPI sends numbers without "+" or leading zeros.
-_MSISDN = re.compile(r"[1-9]\d{6,14}")
+# ASCII digits only: a number the gateway cannot encode must never reach the outbox.
+_MSISDN = re.compile(r"[1-9][0-9]{6,14}")
 
 
 def msisdn_digits(value: object) -> Optional[str]:
@@ -57,5 +58,5 @@ def log_ref(msisdn: str, secret: Optional[str]) -> str:
 
 def mask(phone: str) -> str:
     """A number with all but its last two digits hidden, for staff lists: ``•• •• •• 56``."""
-    digits = re.sub(r"\D", "", phone)
+    digits = re.sub(r"[^0-9]", "", phone)
     return "•• •• •• " + digits[-2:] if len(digits) >= 2 else "••"

@@ -8,6 +8,7 @@ from typing import Callable, Optional
 from bot.booking import display
 from bot.booking.phone import format_danish
 from bot.booking.repository import Booking
+from bot.settings import Limits
 from bot.sms.contact import Contact
 from bot.sms.repository import Outbox
 from bot.sms.templates import Templates
@@ -22,17 +23,50 @@ def _utc_now() -> dt.datetime:
 class Notifier:
     """Fills a domain response for a booking and queues it for the worker.
 
+    Every message to a number counts towards its daily limit (``SMS_MAX_PER_PHONE_PER_DAY``);
+    past it, messages are kept as skipped rather than sent.
+
     Args:
         outbox: Where messages wait for the worker.
         templates: The domain's texts.
         clock: Returns the current aware time.
+        limits: SMS per number per day; default from the environment.
 
     """
 
-    def __init__(self, outbox: Outbox, templates: Templates, clock: Clock = _utc_now) -> None:
+    def __init__(
+        self,
+        outbox: Outbox,
+        templates: Templates,
+        clock: Clock = _utc_now,
+        limits: Optional[Limits] = None,
+    ) -> None:
         self.outbox = outbox
         self.templates = templates
         self._clock = clock
+        self.limits = limits or Limits.from_env()
+
+    def queue(self, kind: str, phone: str, body: str, **details: object) -> Optional[int]:
+        """Queues any text to a number, within the number's daily limit.
+
+        Args:
+            kind: One of ``bot.sms.repository.KINDS``.
+            phone: Eight Danish digits.
+            body: The text.
+            **details: ``reference``, ``appointment_start`` or ``dedupe_key`` for the outbox.
+
+        Returns:
+            The outbox row id, or None when it was queued before or is over the limit.
+
+        """
+        return self.outbox.enqueue(
+            kind,
+            phone,
+            body,
+            self._clock(),
+            max_per_day=self.limits.sms_per_phone_per_day,
+            **details,  # type: ignore[arg-type]
+        )
 
     def notify(
         self,
@@ -52,7 +86,8 @@ class Notifier:
             dedupe_key: Queue only once per key (reminders).
 
         Returns:
-            The outbox row id, or None when the key was queued before.
+            The outbox row id, or None when the key was queued before or the number has
+            had its SMS for today.
 
         """
         body = self.templates.render(
@@ -64,11 +99,10 @@ class Notifier:
             first_name=booking.first_name,
             topic=booking.topic,
         )
-        return self.outbox.enqueue(
+        return self.queue(
             kind,
             booking.phone,
             body,
-            self._clock(),
             reference=booking.reference,
             appointment_start=booking.start if kind == "reminder" else None,
             dedupe_key=dedupe_key,

@@ -7,7 +7,10 @@ worker share the file (WAL, busy timeout), each with its own connection.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import hmac
 import json
+import secrets
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -19,7 +22,9 @@ import sqlite_utils
 from bot.sms.settings import SmsSettings
 
 BUSY_TIMEOUT_SECONDS = 10.0
-KINDS = ("confirmation", "moved", "cancelled", "reminder")
+KINDS = ("confirmation", "moved", "cancelled", "reminder", "code")
+# Why a message was kept but not sent because of the daily limit per number.
+SKIPPED_DAILY_LIMIT = "daily SMS limit for this number"
 STATUSES = ("pending", "sent", "failed", "skipped")
 
 _SCHEMA = """
@@ -47,7 +52,8 @@ create table if not exists numbers (
 create index if not exists numbers_updated on numbers (updated_at);
 create table if not exists outbox (
     id integer primary key,
-    kind text not null check (kind in ('confirmation', 'moved', 'cancelled', 'reminder')),
+    kind text not null
+        check (kind in ('confirmation', 'moved', 'cancelled', 'reminder', 'code')),
     reference text,
     phone text not null,
     body text not null,
@@ -63,6 +69,30 @@ create table if not exists outbox (
 );
 create index if not exists outbox_due on outbox (status, next_attempt_at);
 create index if not exists outbox_reference on outbox (reference);
+create index if not exists outbox_phone on outbox (phone, created_at);
+-- Codes sent to a number typed in the web chat; the code itself only as a salted hash.
+create table if not exists phone_codes (
+    id integer primary key,
+    conversation text not null,
+    phone text not null,
+    code_hash text not null,
+    salt text not null,
+    created_at text not null,
+    expires_at text not null,
+    attempts integer not null default 0,
+    confirmed_at text
+);
+create index if not exists phone_codes_phone on phone_codes (phone, created_at);
+create index if not exists phone_codes_conversation on phone_codes (conversation, phone);
+"""
+
+# Databases made before the "code" kind existed: SQLite cannot change a CHECK constraint,
+# so the outbox is rebuilt once with the same rows.
+_MIGRATE_OUTBOX = """
+alter table outbox rename to outbox_old;
+{create}
+insert into outbox select * from outbox_old;
+drop table outbox_old;
 """
 
 
@@ -89,6 +119,28 @@ class SmsDatabase:
         if str(path) != ":memory:":
             self.db.execute("pragma journal_mode = wal")
         conn.executescript(f"begin immediate;\n{_SCHEMA}\ncommit;")
+        self._migrate()
+
+    def _migrate(self) -> None:
+        conn = self.db.conn
+        conn.execute("begin immediate")
+        try:
+            row = conn.execute(
+                "select sql from sqlite_master where type = 'table' and name = 'outbox'"
+            ).fetchone()
+            if row and "'code'" not in row[0]:
+                create = _SCHEMA[_SCHEMA.index("create table if not exists outbox") :]
+                create = create[: create.index(");") + 2]
+                for statement in _MIGRATE_OUTBOX.format(create=create).split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                for statement in _SCHEMA.split(";"):
+                    if "index" in statement and "outbox" in statement:
+                        conn.execute(statement)
+        except BaseException:
+            conn.execute("rollback")
+            raise
+        conn.execute("commit")
 
     @classmethod
     def from_env(cls, settings: Optional[SmsSettings] = None) -> SmsDatabase:
@@ -214,6 +266,110 @@ class Numbers:
         return self._db.execute("delete from numbers where updated_at < ?", [_utc(before)]).rowcount
 
 
+# The answers of :meth:`PhoneCodes.check`.
+CODE_OK = "ok"
+CODE_WRONG = "wrong"
+CODE_VOID = "void"
+
+
+class PhoneCodes:
+    """Short codes that prove a number typed in the web chat belongs to the citizen.
+
+    One row per code sent. The conversation is stored as a hash of its id and the code as
+    a salted hash; rows are deleted when they no longer matter for any limit.
+    """
+
+    def __init__(self, database: SmsDatabase) -> None:
+        self._db = database
+
+    def issue(
+        self, conversation: str, phone: str, code: str, now: dt.datetime, lifetime: dt.timedelta
+    ) -> None:
+        """Records a code sent to a number for one conversation.
+
+        Args:
+            conversation: The conversation's id (stored hashed).
+            phone: Eight Danish digits.
+            code: The code in the SMS.
+            now: When it was sent.
+            lifetime: How long it may be typed back.
+
+        """
+        salt = secrets.token_hex(8)
+        self._db.execute(
+            "insert into phone_codes (conversation, phone, code_hash, salt, created_at, "
+            "expires_at) values (?, ?, ?, ?, ?, ?)",
+            [_hash(conversation), phone, _hash(salt + code), salt, _utc(now), _utc(now + lifetime)],
+        )
+
+    def unconfirmed_since(self, phone: str, since: dt.datetime) -> bool:
+        """Whether a code went to the number at or after ``since`` and was never typed back."""
+        rows = self._db.query(
+            "select 1 from phone_codes where phone = ? and created_at >= ? "
+            "and confirmed_at is null limit 1",
+            [phone, _utc(since)],
+        )
+        return bool(rows)
+
+    def confirmed(self, conversation: str, phone: str, since: dt.datetime) -> bool:
+        """Whether this conversation typed back a code for the number at or after ``since``."""
+        rows = self._db.query(
+            "select 1 from phone_codes where conversation = ? and phone = ? "
+            "and confirmed_at >= ? limit 1",
+            [_hash(conversation), phone, _utc(since)],
+        )
+        return bool(rows)
+
+    def check(
+        self, conversation: str, phone: str, code: str, now: dt.datetime, max_attempts: int
+    ) -> str:
+        """Checks a code typed in the chat against the latest one sent for the conversation.
+
+        Args:
+            conversation: The conversation's id.
+            phone: The number the code was sent to.
+            code: What the citizen typed (digits only).
+            now: The current time.
+            max_attempts: Wrong codes allowed before the code is void.
+
+        Returns:
+            :data:`CODE_OK` (now confirmed), :data:`CODE_WRONG` (try again) or
+            :data:`CODE_VOID` (expired, used up, or none was sent).
+
+        """
+        with self._db.lock:
+            rows = self._db.query(
+                "select id, code_hash, salt, expires_at, attempts from phone_codes "
+                "where conversation = ? and phone = ? and confirmed_at is null "
+                "order by id desc limit 1",
+                [_hash(conversation), phone],
+            )
+            if not rows:
+                return CODE_VOID
+            row = rows[0]
+            if row["attempts"] >= max_attempts or parse_utc(row["expires_at"]) <= now:
+                return CODE_VOID
+            if hmac.compare_digest(row["code_hash"], _hash(row["salt"] + code)):
+                self._db.execute(
+                    "update phone_codes set confirmed_at = ? where id = ?", [_utc(now), row["id"]]
+                )
+                return CODE_OK
+            self._db.execute(
+                "update phone_codes set attempts = attempts + 1 where id = ?", [row["id"]]
+            )
+            return CODE_VOID if row["attempts"] + 1 >= max_attempts else CODE_WRONG
+
+    def prune(self, before: dt.datetime) -> int:
+        """Deletes codes sent before the cutoff; returns how many."""
+        return self._db.execute(
+            "delete from phone_codes where created_at < ?", [_utc(before)]
+        ).rowcount
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 @dataclass(frozen=True)
 class OutboxMessage:
     """One notification SMS and how sending it went.
@@ -275,6 +431,7 @@ class Outbox:
         reference: Optional[str] = None,
         appointment_start: Optional[dt.datetime] = None,
         dedupe_key: Optional[str] = None,
+        max_per_day: Optional[int] = None,
     ) -> Optional[int]:
         """Queues a message for the worker.
 
@@ -286,30 +443,72 @@ class Outbox:
             reference: The booking's reference.
             appointment_start: For reminders, the appointment's start.
             dedupe_key: A message with the same key is queued only once.
+            max_per_day: The most messages to this number in 24 hours (skipped ones not
+                counted); past it the message is stored as skipped, so staff see it. None
+                for no limit.
 
         Returns:
-            The new row id, or None when the dedupe key was already queued.
+            The new row id, or None when the dedupe key was already queued or the daily
+            limit kept the message from being sent.
 
         """
         if kind not in KINDS:
             raise ValueError(f"kind must be one of {KINDS}, not {kind!r}")
-        cursor = self._db.execute(
-            "insert or ignore into outbox (kind, reference, phone, body, appointment_start, "
-            "dedupe_key, status, attempts, next_attempt_at, created_at, updated_at) "
-            "values (?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)",
-            [
-                kind,
-                reference,
-                phone,
-                body,
-                _utc(appointment_start) if appointment_start else None,
-                dedupe_key,
-                _utc(now),
-                _utc(now),
-                _utc(now),
-            ],
+        day_ago = _utc(now - dt.timedelta(days=1))
+        limit = -1 if max_per_day is None else max_per_day
+        # Counted and inserted under the write lock, so two processes cannot both take the
+        # last message of the day.
+        with self._db.lock:
+            conn = self._db.db.conn
+            conn.execute("begin immediate")
+            try:
+                sent_today = conn.execute(
+                    "select count(*) from outbox where phone = ? and created_at >= ? "
+                    "and status != 'skipped'",
+                    [phone, day_ago],
+                ).fetchone()[0]
+                over = limit >= 0 and sent_today >= limit
+                cursor = conn.execute(
+                    "insert or ignore into outbox (kind, reference, phone, body, "
+                    "appointment_start, dedupe_key, status, attempts, next_attempt_at, "
+                    "last_error, created_at, updated_at) "
+                    "values (?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)",
+                    [
+                        kind,
+                        reference,
+                        phone,
+                        body,
+                        _utc(appointment_start) if appointment_start else None,
+                        dedupe_key,
+                        "skipped" if over else "pending",
+                        _utc(now),
+                        SKIPPED_DAILY_LIMIT if over else None,
+                        _utc(now),
+                        _utc(now),
+                    ],
+                )
+            except BaseException:
+                conn.execute("rollback")
+                raise
+            conn.execute("commit")
+        return cursor.lastrowid if cursor.rowcount > 0 and not over else None
+
+    def sent_today(self, phone: str, now: dt.datetime) -> int:
+        """Messages queued to the number in the last 24 hours, skipped ones not counted."""
+        rows = self._db.query(
+            "select count(*) as n from outbox where phone = ? and created_at >= ? "
+            "and status != 'skipped'",
+            [phone, _utc(now - dt.timedelta(days=1))],
         )
-        return cursor.lastrowid if cursor.rowcount > 0 else None
+        return int(rows[0]["n"])
+
+    def skip_pending_to(self, phone: str, reason: str, now: dt.datetime) -> int:
+        """Marks every message still waiting for this number as skipped; returns how many."""
+        return self._db.execute(
+            "update outbox set status = 'skipped', last_error = ?, updated_at = ? "
+            "where phone = ? and status = 'pending'",
+            [reason, _utc(now), phone],
+        ).rowcount
 
     def due(self, now: dt.datetime, limit: int = 50) -> List[OutboxMessage]:
         """Pending messages whose next attempt is due, oldest first."""

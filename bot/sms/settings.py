@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Optional
 
 from bot.settings import PROJECT_ROOT, Settings
+from bot.sms.signature import LEEWAY_SECONDS, MAX_AGE_SECONDS
 
 # A concatenated SMS carries 153 GSM-7 characters per part (160 minus the joining header).
 PART_LIMIT = 153
@@ -37,6 +38,10 @@ class SmsSettings:
         retries: Quick retries of one request after a 5xx or a timeout.
             ``GATEWAYAPI_RETRIES``.
         max_body_bytes: Largest webhook body accepted. ``SMS_MAX_BODY_BYTES``.
+        webhook_max_age: Seconds a webhook's signature stays usable after it was issued
+            (``iat``); its ``exp`` may lie no further ahead. ``GATEWAYAPI_WEBHOOK_MAX_AGE``.
+        webhook_leeway: Seconds of clock difference tolerated between GatewayAPI and this
+            server when checking ``iat`` and ``exp``. ``GATEWAYAPI_WEBHOOK_LEEWAY``.
 
     """
 
@@ -53,6 +58,8 @@ class SmsSettings:
     timeout: float = 10.0
     retries: int = 3
     max_body_bytes: int = 65_536
+    webhook_max_age: float = float(MAX_AGE_SECONDS)
+    webhook_leeway: float = float(LEEWAY_SECONDS)
 
     @classmethod
     def from_env(cls) -> SmsSettings:
@@ -73,11 +80,20 @@ class SmsSettings:
             timeout=float(os.environ.get("GATEWAYAPI_TIMEOUT", "10")),
             retries=max(0, int(os.environ.get("GATEWAYAPI_RETRIES", "3"))),
             max_body_bytes=int(os.environ.get("SMS_MAX_BODY_BYTES", "65536")),
+            webhook_max_age=_seconds("GATEWAYAPI_WEBHOOK_MAX_AGE", MAX_AGE_SECONDS),
+            webhook_leeway=_seconds("GATEWAYAPI_WEBHOOK_LEEWAY", LEEWAY_SECONDS),
         )
 
 
 def _secret(value: Optional[str]) -> Optional[str]:
     return value.strip() if value and value.strip() else None
+
+
+def _seconds(name: str, default: float) -> float:
+    value = float(os.environ.get(name) or default)
+    if not 0 <= value <= 3600:
+        raise ValueError(f"{name} must be a number of seconds from 0 to 3600")
+    return value
 
 
 def _hour(value: str) -> int:

@@ -45,6 +45,7 @@ OUTBOX_RETENTION = dt.timedelta(days=30)
 SKIPPED_OPTED_OUT = "opted out (STOP)"
 SKIPPED_CHANGED = "booking cancelled or moved"
 SKIPPED_PAST = "appointment already started"
+BROKEN_PREFIX = "cannot be sent"
 
 
 @dataclass
@@ -155,13 +156,27 @@ class Worker:
         return queued
 
     async def send_due(self) -> RunResult:
-        """Sends every due message once; failures are retried later, then marked failed."""
+        """Sends every due message once; failures are retried later, then marked failed.
+
+        A message that cannot be sent at all (e.g. a number with digits no gateway can
+        encode) is marked failed on its own, and the rest of the batch is still sent.
+        """
         result = RunResult()
         if not self.can_send:
             return result
         for message in self.outbox.due(self._clock(), BATCH):
-            await self._send_one(message, result)
+            try:
+                await self._send_one(message, result)
+            except Exception as error:  # noqa: BLE001 - one bad row must not block the queue
+                self._broken(message, error, result)
         return result
+
+    def _broken(self, message: OutboxMessage, error: Exception, result: RunResult) -> None:
+        # The type only: an exception's text may quote the number or the message.
+        reason = f"{BROKEN_PREFIX} ({type(error).__name__})"
+        self.outbox.mark_failed(message.id, reason, self._clock())
+        result.failed += 1
+        logger.error("SMS %s #%d failed without retry: %s", message.kind, message.id, reason)
 
     async def _send_one(self, message: OutboxMessage, result: RunResult) -> None:
         now = self._clock()

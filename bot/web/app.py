@@ -65,6 +65,7 @@ def create_app(
     settings: WebSettings | None = None,
     knowledge_factory: KnowledgeFactory | None = None,
     insights_factory: InsightsFactory | None = None,
+    state: WebState | None = None,
 ) -> Sanic:
     """Builds the staff web app; what is left out is read from the environment on start-up.
 
@@ -83,6 +84,7 @@ def create_app(
         knowledge_factory: Opens the knowledge base for the staff search; default
             ``KNOWLEDGE_DB``.
         insights_factory: Opens ratings and missed questions; default ``INSIGHTS_DB``.
+        state: Login limits and logouts; default a fresh one for this app.
 
     Returns:
         The app, ready for ``app.run`` or an ASGI server.
@@ -91,7 +93,7 @@ def create_app(
     app = Sanic(_free_name(name))
     app.config.REQUEST_MAX_SIZE = REQUEST_MAX_SIZE
     # Limits and logouts outlive a restart of the server; settings are re-read each start.
-    state = WebState()
+    state = state or WebState()
     blueprints = (
         health_blueprint(),
         widget_blueprint(),
@@ -116,6 +118,7 @@ def create_app(
             state,
         )
         app.ctx.fronten = context
+        trust_proxies(app, context.settings)
         _warn_about_tokens(context.staff_token, context.calendar_token)
         if context.signer is None:
             logger.warning(
@@ -132,6 +135,22 @@ def create_app(
     app.register_middleware(add_security_headers, "response")
     app.error_handler.add(Exception, json_error)
     return app
+
+
+def trust_proxies(app: Sanic, settings: WebSettings) -> None:
+    """Tells Sanic which forwarded addresses to believe; by default none.
+
+    ``request.remote_addr`` is then the client's address behind the configured proxy, and
+    empty without one (see :func:`bot.web.auth.client_address`).
+
+    Args:
+        app: The app.
+        settings: ``PROXIES_COUNT``, ``REAL_IP_HEADER`` and ``FORWARDED_SECRET``.
+
+    """
+    app.config.PROXIES_COUNT = settings.proxies_count
+    app.config.REAL_IP_HEADER = settings.real_ip_header
+    app.config.FORWARDED_SECRET = settings.forwarded_secret
 
 
 async def add_security_headers(request: Request, response: HTTPResponse) -> None:

@@ -10,6 +10,17 @@ from sanic.response import json
 UNAUTHORIZED = "Adgang nægtet: send et gyldigt adgangstoken."
 
 
+def client_address(request: Request) -> str:
+    """The address limits are counted against.
+
+    Behind a configured proxy (``PROXIES_COUNT``, ``REAL_IP_HEADER`` or
+    ``FORWARDED_SECRET``) it is the client's address the proxy forwarded; otherwise, and
+    when a request did not come through the proxy, the connection's own address. Forwarded
+    headers are never believed unless a proxy is configured.
+    """
+    return request.remote_addr or request.ip or "unknown"
+
+
 def bearer_token(request: Request) -> str | None:
     """The token from an ``Authorization: Bearer <token>`` header, if any."""
     scheme, _, token = request.headers.get("authorization", "").partition(" ")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import math
 import secrets
 from functools import wraps
 from typing import Any, Awaitable, Callable
@@ -12,11 +13,18 @@ from urllib.parse import urlencode
 from sanic import Blueprint, HTTPResponse, Request
 from sanic.response import redirect
 
-from bot.web.context import WebContext, web_context
+from bot.web.auth import client_address
+from bot.web.context import (
+    LOGIN_FREE_FAILURES,
+    USER_LOGIN_FREE_FAILURES,
+    WebContext,
+    web_context,
+)
 from bot.web.passwords import verify_password
 from bot.web.sessions import Session
 from bot.web.settings import WebSettings
 from bot.web.templates import render
+from bot.web.throttle import backoff_delay
 
 SESSION_COOKIE = "fronten_staff"
 LOGIN_CSRF_COOKIE = "fronten_login"
@@ -25,10 +33,11 @@ LOGIN_PATH = "/staff/login"
 # The login form is short; longer values are cut before any comparison.
 MAX_FIELD = 256
 
-WRONG_LOGIN = "Forkert brugernavn eller adgangskode."
-TOO_MANY = "For mange forkerte forsøg. Vent {minutes} minutter, og prøv igen."
-EXPIRED_FORM = "Formularen var udløbet. Prøv igen."
-NOT_CONFIGURED = "Login er ikke sat op på serveren. Kontakt den, der driver assistenten."
+# What went wrong, as the login page (login.html) words it in Danish.
+WRONG_LOGIN = "wrong"
+BUSY = "busy"
+EXPIRED_FORM = "expired"
+NOT_CONFIGURED = "not_configured"
 FORBIDDEN = "Formularen kunne ikke godkendes. Genindlæs siden, og prøv igen."
 
 StaffHandler = Callable[..., Awaitable[HTTPResponse]]
@@ -78,42 +87,72 @@ async def login_form(request: Request) -> HTTPResponse:
     """The login page; a logged-in user goes straight on."""
     if current_session(request) is not None:
         return redirect(safe_next(request.args.get("next")), status=303)
-    return _login_page(request, status=200, message=None)
+    return _login_page(request, status=200, problem=None)
 
 
 async def login(request: Request) -> HTTPResponse:
-    """Checks the form; on success sets the session cookie and goes on to the staff page."""
+    """Checks the form; on success sets the session cookie and goes on to the staff page.
+
+    Wrong passwords make the next attempts from the same address, or for the same user
+    name, wait before they are checked (1, 2, 4 … seconds, capped); the right password is
+    never refused, only slowed. One attempt per address runs at a time.
+    """
     context = web_context(request)
     user = (request.form.get("user") or "")[:MAX_FIELD]
     password = (request.form.get("password") or "")[:MAX_FIELD]
-    keys = _throttle_keys(request, user)
-    wait = _retry_after(context, keys)
-    if wait:
-        minutes = max(1, -(-wait // 60))
-        return _login_page(
-            request, 429, TOO_MANY.format(minutes=minutes), {"Retry-After": str(wait)}
-        )
     given = (request.form.get("csrf") or "")[:MAX_FIELD]
     expected = request.cookies.get(LOGIN_CSRF_COOKIE) or ""
     if not given or not hmac.compare_digest(given.encode(), expected.encode()):
         return _login_page(request, 403, EXPIRED_FORM)
     if context.signer is None:
         return _login_page(request, 401, NOT_CONFIGURED)
-    # scrypt takes a moment on purpose; the event loop keeps serving meanwhile.
-    matches = await asyncio.get_running_loop().run_in_executor(
-        None, credentials_match, context.settings, user, password
-    )
+    failures = context.state.login_failures
+    address, name = _throttle_keys(request, user)
+    wait = login_wait(context, address, name)
+    if not failures.begin(address):
+        # Parallel guesses from one address would multiply its rate; one at a time.
+        seconds = max(1, math.ceil(wait))
+        return _login_page(request, 429, BUSY, {"Retry-After": str(seconds)}, seconds=seconds)
+    try:
+        if wait > 0:
+            await context.state.sleep(wait)
+        # scrypt takes a moment on purpose; the event loop keeps serving meanwhile.
+        matches = await asyncio.get_running_loop().run_in_executor(
+            None, credentials_match, context.settings, user, password
+        )
+    finally:
+        failures.end(address)
     if not matches:
-        context.state.login_throttle.record(keys[0])
-        context.state.user_login_throttle.record(keys[1])
+        failures.failed(address)
+        failures.failed(name)
         return _login_page(request, 401, WRONG_LOGIN)
-    context.state.login_throttle.reset(keys[0])
-    context.state.user_login_throttle.reset(keys[1])
+    failures.succeeded(address)
+    failures.succeeded(name)
     token, _ = context.signer.issue(context.settings.staff_user)
     response = redirect(safe_next(request.form.get("next")), status=303)
     _set_cookie(response, SESSION_COOKIE, token, STAFF_PATH, context.settings)
     _clear_cookie(response, LOGIN_CSRF_COOKIE, LOGIN_PATH)
     return response
+
+
+def login_wait(context: WebContext, address: str, name: str) -> float:
+    """Seconds the next login from this address for this user name waits before its check.
+
+    Args:
+        context: The app's settings and failure counts.
+        address: The address key (``ip:…``).
+        name: The user name key (``user:…``).
+
+    Returns:
+        The longer of the two keys' back-off waits; 0 while both have few failures.
+
+    """
+    settings, failures = context.settings, context.state.login_failures
+    base, cap = settings.login_backoff_seconds, settings.login_backoff_max_seconds
+    return max(
+        backoff_delay(failures.count(address), LOGIN_FREE_FAILURES, base, cap),
+        backoff_delay(failures.count(name), USER_LOGIN_FREE_FAILURES, base, cap),
+    )
 
 
 async def logout(request: Request) -> HTTPResponse:
@@ -163,7 +202,11 @@ def safe_next(target: str | None) -> str:
 
 
 def _login_page(
-    request: Request, status: int, message: str | None, headers: dict[str, str] | None = None
+    request: Request,
+    status: int,
+    problem: str | None,
+    headers: dict[str, str] | None = None,
+    seconds: int = 0,
 ) -> HTTPResponse:
     token = secrets.token_urlsafe(24)
     next_ = request.form.get("next") if request.method == "POST" else request.args.get("next")
@@ -174,7 +217,8 @@ def _login_page(
         session=None,
         csrf=token,
         next=safe_next(next_),
-        message=message,
+        problem=problem,
+        seconds=seconds,
         configured=web_context(request).signer is not None,
     )
     # Double submit: the form's token must match this cookie, which other sites cannot set.
@@ -183,14 +227,7 @@ def _login_page(
 
 
 def _throttle_keys(request: Request, user: str) -> tuple[str, str]:
-    return f"ip:{request.ip or 'unknown'}", f"user:{user.strip().lower()}"
-
-
-def _retry_after(context: WebContext, keys: tuple[str, str]) -> int:
-    return max(
-        context.state.login_throttle.retry_after(keys[0]),
-        context.state.user_login_throttle.retry_after(keys[1]),
-    )
+    return f"ip:{client_address(request)}", f"user:{user.strip().lower()}"
 
 
 def _set_cookie(

@@ -1,7 +1,9 @@
-"""Signed staff sessions (HS256 JSON Web Tokens) that can be revoked at logout."""
+"""Signed staff sessions (HS256 JSON Web Tokens) that end at logout or a password change."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 import time
 from dataclasses import dataclass
@@ -9,8 +11,10 @@ from typing import Callable
 
 import jwt
 
+from bot.web.revocations import RevokedSessions
+
 ALGORITHM = "HS256"
-REQUIRED_CLAIMS = ["sub", "sid", "csrf", "iat", "exp"]
+REQUIRED_CLAIMS = ["sub", "sid", "csrf", "iat", "exp", "pwd"]
 
 
 @dataclass(frozen=True)
@@ -31,17 +35,36 @@ class Session:
     expires: float
 
 
-class SessionSigner:
-    """Issues and checks session tokens; nothing about a session is stored server-side.
+def credential_fingerprint(secret: str, user: str, credential: str) -> str:
+    """A keyed digest of the staff login, carried by every session token.
 
-    Only logouts are remembered (the session id until it would have expired), in memory:
-    the web app runs one worker.
+    A new password (or password hash, or user name) gives a new fingerprint, so every
+    session issued before the change stops working as soon as the app restarts with it.
+    It is keyed with the session secret, so the cookie reveals nothing about the hash.
+
+    Args:
+        secret: ``SESSION_SECRET``.
+        user: ``STAFF_USER``.
+        credential: ``STAFF_PASSWORD_HASH``, else ``STAFF_PASSWORD``.
+
+    Returns:
+        32 hex characters.
+
+    """
+    message = b"\0".join((b"staff-login", user.encode("utf-8"), credential.encode("utf-8")))
+    return hmac.new(secret.encode("utf-8"), message, hashlib.sha256).hexdigest()[:32]
+
+
+class SessionSigner:
+    """Issues and checks session tokens; only logouts are stored server-side.
 
     Args:
         secret: The HMAC key (``SESSION_SECRET``).
         lifetime: Seconds a session lasts.
         clock: Returns Unix time; tests pass a fixed one.
-        revoked: Where logouts are kept (session id to expiry); shared across restarts.
+        revoked: Where logouts are kept (``STAFF_DB``); default in memory.
+        fingerprint: :func:`credential_fingerprint` of the current login; a token with
+            another one was issued before the password changed and is refused.
 
     """
 
@@ -50,12 +73,14 @@ class SessionSigner:
         secret: str,
         lifetime: int,
         clock: Callable[[], float] = time.time,
-        revoked: dict[str, float] | None = None,
+        revoked: RevokedSessions | None = None,
+        fingerprint: str = "",
     ) -> None:
         self._secret = secret
         self._lifetime = lifetime
         self._clock = clock
-        self._revoked = {} if revoked is None else revoked
+        self._revoked = revoked if revoked is not None else RevokedSessions()
+        self._fingerprint = fingerprint
 
     def issue(self, user: str) -> tuple[str, Session]:
         """A new session for a user who just logged in.
@@ -80,6 +105,7 @@ class SessionSigner:
             "csrf": session.csrf,
             "iat": now,
             "exp": now + self._lifetime,
+            "pwd": self._fingerprint,
         }
         return jwt.encode(claims, self._secret, algorithm=ALGORITHM), session
 
@@ -90,7 +116,8 @@ class SessionSigner:
             token: The cookie's value.
 
         Returns:
-            None when the token is missing, forged, expired, malformed or logged out.
+            None when the token is missing, forged, expired, malformed, logged out or
+            issued before the password changed.
 
         """
         if not token:
@@ -109,17 +136,18 @@ class SessionSigner:
         expires = claims["exp"]
         if not isinstance(expires, int | float) or expires <= self._clock():
             return None
-        if claims["sid"] in self._revoked:
-            return None
         values = (claims["sub"], claims["sid"], claims["csrf"])
         if not all(isinstance(value, str) and value for value in values):
+            return None
+        given = claims["pwd"]
+        if not isinstance(given, str) or not hmac.compare_digest(
+            given.encode(), self._fingerprint.encode()
+        ):
+            return None
+        if self._revoked.is_revoked(claims["sid"]):
             return None
         return Session(*values, expires=float(claims["exp"]))
 
     def revoke(self, session: Session) -> None:
-        """Ends a session before it expires (logout)."""
-        now = self._clock()
-        # Forget logouts whose tokens have expired anyway, so the memory stays small.
-        for sid in [sid for sid, until in self._revoked.items() if until <= now]:
-            del self._revoked[sid]
-        self._revoked[session.session_id] = session.expires
+        """Ends a session before it expires (logout), also across restarts."""
+        self._revoked.revoke(session.session_id, session.expires, self._clock())

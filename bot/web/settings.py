@@ -5,7 +5,10 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass
+from pathlib import Path
 from urllib.parse import urlsplit
+
+from bot.settings import PROJECT_ROOT, Settings
 
 logger = logging.getLogger(__name__)
 
@@ -15,6 +18,9 @@ DEFAULT_STAFF_USER = "fronten"
 DEFAULT_SESSION_HOURS = 8.0
 # HS256 keys shorter than the hash are weak; PyJWT warns about them too.
 MIN_SECRET_LENGTH = 32
+# The first wait after repeated wrong passwords, and the longest, in seconds.
+DEFAULT_LOGIN_BACKOFF_SECONDS = 1.0
+DEFAULT_LOGIN_BACKOFF_MAX_SECONDS = 30.0
 
 
 @dataclass(frozen=True)
@@ -36,6 +42,19 @@ class WebSettings:
         session_seconds: How long a login lasts. ``SESSION_HOURS``.
         cookie_secure: Marks the session cookie ``Secure`` (behind HTTPS).
             ``SESSION_COOKIE_SECURE``.
+        staff_db: The SQLite file that keeps logouts across restarts. ``STAFF_DB``; None
+            (only when built in code, e.g. in tests) keeps them in memory.
+        login_backoff_seconds: The first wait after repeated wrong passwords; it doubles
+            with each further one. ``LOGIN_BACKOFF_SECONDS``.
+        login_backoff_max_seconds: The longest wait before a login is checked.
+            ``LOGIN_BACKOFF_MAX_SECONDS``.
+        proxies_count: How many reverse proxies in front of the app are trusted to append
+            the client's address to ``X-Forwarded-For`` (Sanic's ``PROXIES_COUNT``); 0, the
+            default, trusts none and uses the connection's address. ``PROXIES_COUNT``.
+        real_ip_header: A header the proxy sets to the client's address, e.g.
+            ``X-Real-IP`` (Sanic's ``REAL_IP_HEADER``). ``REAL_IP_HEADER``.
+        forwarded_secret: The ``secret=`` a proxy puts in its RFC 7239 ``Forwarded`` header
+            (Sanic's ``FORWARDED_SECRET``). ``FORWARDED_SECRET``.
 
     """
 
@@ -47,6 +66,12 @@ class WebSettings:
     session_secret: str | None = None
     session_seconds: int = int(DEFAULT_SESSION_HOURS * 3600)
     cookie_secure: bool = False
+    staff_db: Path | None = None
+    login_backoff_seconds: float = DEFAULT_LOGIN_BACKOFF_SECONDS
+    login_backoff_max_seconds: float = DEFAULT_LOGIN_BACKOFF_MAX_SECONDS
+    proxies_count: int = 0
+    real_ip_header: str | None = None
+    forwarded_secret: str | None = None
 
     @property
     def login_configured(self) -> bool:
@@ -73,6 +98,14 @@ class WebSettings:
                 float(os.environ.get("SESSION_HOURS", str(DEFAULT_SESSION_HOURS))) * 3600
             ),
             cookie_secure=_flag(os.environ.get("SESSION_COOKIE_SECURE")),
+            staff_db=_data_file(os.environ.get("STAFF_DB"), "staff.db"),
+            login_backoff_seconds=_seconds("LOGIN_BACKOFF_SECONDS", DEFAULT_LOGIN_BACKOFF_SECONDS),
+            login_backoff_max_seconds=_seconds(
+                "LOGIN_BACKOFF_MAX_SECONDS", DEFAULT_LOGIN_BACKOFF_MAX_SECONDS
+            ),
+            proxies_count=_count("PROXIES_COUNT"),
+            real_ip_header=_text(os.environ.get("REAL_IP_HEADER")),
+            forwarded_secret=_text(os.environ.get("FORWARDED_SECRET")),
         )
 
 
@@ -128,6 +161,26 @@ def secret(value: str | None) -> str | None:
 def _text(value: str | None) -> str | None:
     # A trailing newline from a secrets file must not make every comparison fail.
     return (value or "").strip() or None
+
+
+def _data_file(value: str | None, name: str) -> Path:
+    path = Path(_text(value) or str(Settings.from_env().data_dir / name))
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def _seconds(variable: str, default: float) -> float:
+    value = float(_text(os.environ.get(variable)) or default)
+    # A login left waiting longer than a minute would meet the proxy's own timeout first.
+    if not 0 <= value <= 60:
+        raise ValueError(f"{variable} must be a number of seconds from 0 to 60")
+    return value
+
+
+def _count(variable: str) -> int:
+    value = int(_text(os.environ.get(variable)) or 0)
+    if value < 0:
+        raise ValueError(f"{variable} must be 0 or more")
+    return value
 
 
 def _flag(value: str | None) -> bool:

@@ -15,6 +15,7 @@ from sanic.response import json as json_response
 
 from bot.insights import RATINGS
 from bot.privacy import redact_cpr
+from bot.web.auth import client_address
 from bot.web.context import web_context
 from bot.web.templates import render
 
@@ -92,7 +93,7 @@ async def feedback(request: Request) -> HTTPResponse:
     # Browsers always send Origin on a cross-site POST; a foreign one is refused here too.
     if origin is not None and not headers:
         return json_response({"error": FOREIGN_ORIGIN}, status=403)
-    key = f"ip:{request.ip or 'unknown'}"
+    key = f"ip:{client_address(request)}"
     if context.state.feedback_throttle.blocked(key):
         return json_response({"error": TOO_MANY}, status=429, headers=headers)
     context.state.feedback_throttle.record(key)
