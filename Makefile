@@ -31,7 +31,7 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 MODEL := models/assistant.tar.gz
 PIPELINE_STAMP := $(BOT_DATA_DIR)/nlp-pipeline.txt
 KNOWLEDGE_FILES := $(shell find knowledge -name '*.yml')
-TRAINING_FILES := config.yml domain.yml $(shell find data -name '*.yml') data/nlu/lookups.yml bot/nlp.py
+TRAINING_FILES := config.yml domain.yml $(shell find data -name '*.yml') data/nlu/lookups.yml bot/rasa/nlp.py
 
 .PHONY: help install knowledge train run test nlu-check answer-check coverage purge lint format bench scale-test load-test audit clean python
 
@@ -71,7 +71,7 @@ knowledge: $(KNOWLEDGE_DB)
 
 # Rewritten only when the Danish spaCy pipeline changes (e.g. da_core_news_sm installed).
 $(PIPELINE_STAMP): $(INSTALLED) FORCE
-	@$(BIN)/python -m bot.nlp $@ 2>/dev/null | sed 's/^/Danish spaCy pipeline: /'
+	@$(BIN)/python -m bot.rasa.nlp $@ 2>/dev/null | sed 's/^/Danish spaCy pipeline: /'
 
 $(MODEL): $(INSTALLED) $(TRAINING_FILES) $(PIPELINE_STAMP)
 	$(BIN)/rasa train --fixed-model-name assistant --out models
@@ -90,18 +90,18 @@ test: $(MODEL) $(KNOWLEDGE_DB)
 # than INSIGHTS_RETENTION_DAYS (default 90). Schedule it daily.
 purge: $(INSTALLED)
 	$(BIN)/python -m bot.booking purge
-	$(BIN)/python -m bot.conversations purge
+	$(BIN)/python -m bot.rasa.conversations purge
 	$(BIN)/python -m bot.insights purge
 
 # Intent F1 on the held-out set, with every misclassified example.
 nlu-check: $(MODEL)
-	$(BIN)/python -m bot.evaluation tests/data/nlu_heldout.yml $(MODEL) 2>/dev/null
+	$(BIN)/python -m bot.quality.evaluation tests/data/nlu_heldout.yml $(MODEL) 2>/dev/null
 
 # Right answers, wrong answers given with a source, and abstentions, per service and in
 # total, on the held-out questions and conversations (tests/answers/README.md).
 ANSWER_SET ?= tests/answers/heldout
 answer-check: $(MODEL) $(KNOWLEDGE_DB)
-	$(BIN)/python -m bot.answer_check $(ANSWER_SET) --json $(BOT_DATA_DIR)/answer-check.json
+	$(BIN)/python -m bot.quality.answer_check $(ANSWER_SET) --json $(BOT_DATA_DIR)/answer-check.json
 
 # Every section heading of every seed document with the facts citing it; the left-out
 # sections and their reasons go into knowledge/README.md.

@@ -320,7 +320,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument(
         "--launcher",
         help="start our Rasa server with this instead of the Procfile's command, "
-        "e.g. 'rasa' or 'python -m bot.rasa_run'",
+        "e.g. 'rasa' or 'python -m bot.rasa.run'",
     )
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results.md")
     args = parser.parse_args(argv)

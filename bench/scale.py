@@ -5,7 +5,7 @@
 It starts a throwaway Redis and PostgreSQL on loopback (``bench/services.py``), then two
 pairs of servers (Rasa + action server) with a generated endpoints file: the lean SQL tracker
 store on PostgreSQL (``TRACKER_STORE_URL``), the atomic Redis lock store
-(``bot/lock_store.py``), one shared booking
+(``bot/rasa/lock_store.py``), one shared booking
 database. Then it checks, with messages that alternate between the two Rasa processes:
 
 - a follow-up answered on one process about the service set on the other;
@@ -45,7 +45,7 @@ ENDPOINTS = """\
 action_endpoint:
   url: ${{ACTION_ENDPOINT_URL}}
 tracker_store:
-  type: bot.lean_tracker_store.LeanUrlTrackerStore
+  type: bot.rasa.lean_tracker_store.LeanUrlTrackerStore
 lock_store:
   type: {lock_store}
   url: 127.0.0.1
@@ -243,7 +243,7 @@ def report(
         f"# Scale-out test ({time.strftime('%Y-%m-%d %H:%M')})",
         "",
         "Two Rasa processes (each with its action server), Redis lock store "
-        f"(`{lock_store}`), PostgreSQL tracker store (`bot.lean_tracker_store`), one booking "
+        f"(`{lock_store}`), PostgreSQL tracker store (`bot.rasa.lean_tracker_store`), one booking "
         "database; every server on loopback.",
         "",
         "| check | passed | failed |",
@@ -286,8 +286,8 @@ def main(argv: List[str] | None = None) -> int:
     parser.add_argument("--max-seconds", type=float, default=60)
     parser.add_argument(
         "--lock-store",
-        default="bot.lock_store.AtomicRedisLockStore",
-        help="lock store type; 'redis' is Rasa's own, which loses turns (bot/lock_store.py)",
+        default="bot.rasa.lock_store.AtomicRedisLockStore",
+        help="lock store type; 'redis' is Rasa's own, which loses turns (bot/rasa/lock_store.py)",
     )
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "scale-results.md")
     args = parser.parse_args(argv)

@@ -99,7 +99,7 @@ def assistant_ports(tmp: Path, extra_env: dict[str, str] | None = None) -> Ports
 @contextmanager
 def action_server(ports: Ports, log: Path) -> Iterator[subprocess.Popen]:
     """Runs the action server until the block ends."""
-    command = [str(BIN / "python"), "-m", "bot.action_server"]
+    command = [str(BIN / "python"), "-m", "bot.actions.server"]
     url = f"http://127.0.0.1:{ports.action_port}/health"
     with running(command, url, ports.env, log) as process:
         yield process

@@ -57,7 +57,7 @@ def test_every_conversation_stays_under_the_rate_limit() -> None:
     ("command", "expected"),
     [
         (".venv/bin/rasa run --model m", (str(ROOT / ".venv/bin/rasa"),)),
-        ("python -m bot.rasa_run run --x", (str(BIN / "python"), "-m", "bot.rasa_run")),
+        ("python -m bot.rasa.run run --x", (str(BIN / "python"), "-m", "bot.rasa.run")),
         ("rasa", (str(BIN / "rasa"),)),
     ],
 )
@@ -77,7 +77,7 @@ def test_process_figures_come_from_proc() -> None:
 
 def test_the_launcher_runs_rasas_command_line() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "bot.rasa_run", "--version"],
+        [sys.executable, "-m", "bot.rasa.run", "--version"],
         cwd=ROOT,
         capture_output=True,
         text=True,

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.booking import normalise_danish_mobile
+from bot.danish.phone import normalise_danish_mobile
 
 
 @pytest.mark.parametrize(

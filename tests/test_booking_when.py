@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.booking.when import MAX_CHARS, Wish, parse_wish
+from bot.danish.when import MAX_CHARS, Wish, parse_wish
 
 CPH = ZoneInfo("Europe/Copenhagen")
 SUNDAY = dt.datetime(2026, 11, 22, 12, 0, tzinfo=CPH)  # today in most examples

@@ -22,8 +22,8 @@ from typing import Any, Iterator
 import pytest
 import requests
 
-from bot.channels.guard import CLIENT_KEY, load_texts
-from bot.privacy import PLACEHOLDER
+from bot.danish.cpr import PLACEHOLDER
+from bot.rasa.channels.guard import CLIENT_KEY, load_texts
 from tests.servers import Ports, assistant_ports, free_port, rasa_server
 
 pytestmark = pytest.mark.slow

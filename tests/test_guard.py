@@ -16,8 +16,9 @@ from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from sanic import Sanic
 from structlog.testing import capture_logs
 
-from bot.channels import guard as guard_module
-from bot.channels.guard import (
+from bot.danish.cpr import PLACEHOLDER, Redacted, redact_cpr
+from bot.rasa.channels import guard as guard_module
+from bot.rasa.channels.guard import (
     CLIENT_KEY,
     Guard,
     GuardSettings,
@@ -25,8 +26,7 @@ from bot.channels.guard import (
     RateLimiter,
     load_texts,
 )
-from bot.channels.rest import ClientSettings, GuardedRestInput
-from bot.privacy import PLACEHOLDER, Redacted, redact_cpr
+from bot.rasa.channels.rest import ClientSettings, GuardedRestInput
 from tests.test_privacy import cpr_numbers
 
 TEXTS = load_texts()

@@ -17,9 +17,9 @@ from hypothesis import strategies as st
 from rasa_sdk.executor import CollectingDispatcher
 
 from bot.actions.booking import ValidateBookingForm
-from bot.booking import normalise_danish_mobile
 from bot.booking.slots import candidate_slots, parse_slot_time
-from bot.booking.when import parse_wish
+from bot.danish.phone import normalise_danish_mobile
+from bot.danish.when import parse_wish
 from bot.sms.identity import mask, msisdn_digits
 from tests.conftest import CPH, NOW, ROOT, responses
 

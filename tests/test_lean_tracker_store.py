@@ -16,8 +16,8 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.lean_tracker_store import LeanUrlTrackerStore
-from bot.tracker_store import UrlTrackerStore
+from bot.rasa.lean_tracker_store import LeanUrlTrackerStore
+from bot.rasa.tracker_store import UrlTrackerStore
 
 DOMAIN = Domain.from_dict({"slots": {"service": {"type": "text", "mappings": []}}})
 NOW = 1_790_000_000.0  # fixed, so that two runs write identical rows

@@ -10,8 +10,8 @@ import pytest
 import spacy
 from spacy.lookups import load_lookups
 
-from bot.lemmas import LemmaTable, read_pairs, shared_danish_table
-from bot.nlp import OFFLINE_MODEL, load_danish
+from bot.danish.lemmas import LemmaTable, read_pairs, shared_danish_table
+from bot.rasa.nlp import OFFLINE_MODEL, load_danish
 
 
 @pytest.fixture(scope="module")

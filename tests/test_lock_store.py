@@ -15,7 +15,7 @@ from typing import Iterator
 import pytest
 from rasa.utils.endpoints import EndpointConfig
 
-from bot.lock_store import AtomicRedisLockStore
+from bot.rasa.lock_store import AtomicRedisLockStore
 
 pytestmark = pytest.mark.skipif(
     shutil.which("redis-server") is None, reason="redis-server is not installed"

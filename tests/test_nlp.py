@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.nlp import OFFLINE_MODEL, load_danish
+from bot.rasa.nlp import OFFLINE_MODEL, load_danish
 
 
 @pytest.fixture(scope="module")

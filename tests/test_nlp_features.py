@@ -14,7 +14,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlp import BlankAwareLogisticRegressionClassifier
+from bot.rasa.nlp import BlankAwareLogisticRegressionClassifier
 
 
 def message(seed: int, tokens: int) -> Message:

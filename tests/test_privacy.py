@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
 
 from bot.actions.base import intent_payload
-from bot.privacy import (
+from bot.danish.cpr import (
     INTENT_MESSAGE,
     PLACEHOLDER,
     Redacted,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.evaluation import evaluate
+from bot.quality.evaluation import evaluate
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.slow

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from bot import rasa_run
-from bot.rasa_run import cors_arguments
+from bot.rasa import run
+from bot.rasa.run import cors_arguments
 from tests.conftest import ROOT
 
-LAUNCHER = ".venv/bin/python -m bot.rasa_run"
+LAUNCHER = ".venv/bin/python -m bot.rasa.run"
 
 
 def procfile_words(folder: Path, origins: str) -> list[str]:
@@ -72,6 +72,6 @@ def test_rasa_gets_the_split_origins(monkeypatch: pytest.MonkeyPatch) -> None:
 
     seen: list[list[str]] = []
     monkeypatch.setattr(rasa.__main__, "main", lambda: seen.append(list(sys.argv)))
-    monkeypatch.setattr(sys, "argv", ["bot.rasa_run", "run", "--cors", "https://a.dk *"])
-    rasa_run.main()
+    monkeypatch.setattr(sys, "argv", ["bot.rasa.run", "run", "--cors", "https://a.dk *"])
+    run.main()
     assert seen == [["rasa", "run", "--cors", "https://a.dk"]]

@@ -13,9 +13,9 @@ from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import EndpointConfig
 from sanic import Sanic
 
-from bot import server_tuning
+from bot.rasa import compat
 
-server_tuning.install()
+compat.install()
 
 VALID = {
     "events": [
@@ -90,7 +90,7 @@ async def test_action_calls_reuse_one_connection(unused_tcp_port: int) -> None:
             }
         # One client port for all three calls: the connection was kept.
         assert len(peers) == 3 and len(set(peers)) == 1
-        await asyncio.sleep(server_tuning.ACTION_KEEPALIVE_SECONDS + 0.5)
+        await asyncio.sleep(compat.ACTION_KEEPALIVE_SECONDS + 0.5)
         await endpoint.request(json={"next_action": "x"}, method="post")
         # After the keep-alive time the client had closed it and opened a new one.
         assert peers[-1] != peers[0]
@@ -140,7 +140,7 @@ def _replies() -> list:
 def test_the_quick_check_agrees_with_rasas(reply) -> None:
     schema = RemoteAction.action_response_format_spec()
     validator_class = jsonschema.validators.validator_for(schema)
-    quick = server_tuning._events_by_type_check(schema, validator_class)
+    quick = compat._events_by_type_check(schema, validator_class)
     full = validator_class(schema).is_valid(reply)
     assert quick(reply) == full
 
@@ -198,7 +198,7 @@ def test_server_settings_default_to_a_small_body_and_no_trusted_proxy(
     for name in ("BOT_MAX_BODY_BYTES", "PROXIES_COUNT", "REAL_IP_HEADER", "FORWARDED_SECRET"):
         monkeypatch.delenv(name, raising=False)
     app = Sanic("tuning_defaults")
-    server_tuning.configure_server(app.config)
+    compat.configure_server(app.config)
     assert app.config.REQUEST_MAX_SIZE == 65536  # Sanic's own default is 100 MB
     assert app.config.PROXIES_COUNT is None
     assert app.config.REAL_IP_HEADER is None
@@ -211,7 +211,7 @@ def test_server_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -
     monkeypatch.setenv("REAL_IP_HEADER", "X-Real-IP")
     monkeypatch.setenv("FORWARDED_SECRET", "proxy-hemmelighed")
     app = Sanic("tuning_env")
-    server_tuning.configure_server(app.config)
+    compat.configure_server(app.config)
     assert (
         app.config.REQUEST_MAX_SIZE,
         app.config.PROXIES_COUNT,
@@ -229,4 +229,4 @@ def test_a_bad_server_setting_stops_the_start(
 ) -> None:
     monkeypatch.setenv(name, value)
     with pytest.raises(ValueError):
-        server_tuning.ServerSettings.from_env()
+        compat.ServerSettings.from_env()

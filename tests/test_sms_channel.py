@@ -17,9 +17,9 @@ from typing import Any, Callable, Dict, Iterator, Optional
 import pytest
 from sanic import Sanic
 
-from bot.channels.gatewayapi import GatewayAPIInput, SmsServices
-from bot.channels.guard import Guard, GuardSettings, load_texts
-from bot.privacy import PLACEHOLDER
+from bot.danish.cpr import PLACEHOLDER
+from bot.rasa.channels.gatewayapi import GatewayAPIInput, SmsServices
+from bot.rasa.channels.guard import Guard, GuardSettings, load_texts
 from bot.sms.contact import ContactBook
 from bot.sms.gateway import GatewayClient
 from bot.sms.identity import sender_key

@@ -11,9 +11,9 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.conversations import ConversationRepository, cli
+from bot.rasa.conversations import ConversationRepository, cli
+from bot.rasa.tracker_store import UrlTrackerStore, tracker_store_url
 from bot.settings import PROJECT_ROOT
-from bot.tracker_store import UrlTrackerStore, tracker_store_url
 
 
 @pytest.mark.parametrize(

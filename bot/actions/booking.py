@@ -23,10 +23,11 @@ from bot.actions.booking_base import (
     parse_iso,
     reset_events,
 )
-from bot.booking import Booking, display
-from bot.booking.phone import format_danish
+from bot.booking import Booking
 from bot.booking.repository import LimitReached
-from bot.knowledge.text import fold
+from bot.danish import dates
+from bot.danish.phone import format_danish
+from bot.danish.text import fold
 from bot.sms import verify
 
 logger = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ class BookingAction(BookingServices, Action, ABC):
         dispatcher.utter_message(
             response=chat,
             reference=booking.reference,
-            when=display.when(booking.start),
+            when=dates.when(booking.start),
             phone=format_danish(booking.phone),
             **contact,
         )
@@ -369,13 +370,13 @@ class ActionAskBookingSlot(BookingAction):
                 **await off_loop(self.contact),
             )
             return [SlotSet("requested_slot", None), SlotSet("booking_stopped", STOPPED_EXPLAINED)]
-        buttons = [{"title": display.when(s), "payload": s.isoformat()} for s in offers]
+        buttons = [{"title": dates.when(s), "payload": s.isoformat()} for s in offers]
         if any(s.date() == wish.date() for s in offers) or wish <= self.desk.now():
             dispatcher.utter_message(response="utter_ask_booking_slot", buttons=buttons)
         else:
             dispatcher.utter_message(
                 response="utter_ask_booking_slot_other_days",
-                day=display.day(wish.date()),
+                day=dates.day(wish.date()),
                 buttons=buttons,
             )
         return [SlotSet("booking_offers", [s.isoformat() for s in offers])]
@@ -422,7 +423,7 @@ class ActionAskBookingConfirm(BookingAction):
             if booking is not None and form == "cancel_form":
                 dispatcher.utter_message(
                     response="utter_ask_cancel_confirm",
-                    when=display.when(booking.start),
+                    when=dates.when(booking.start),
                     reference=booking.reference,
                     buttons=[
                         {"title": "Ja, aflys tiden", "payload": "ja"},
@@ -433,8 +434,8 @@ class ActionAskBookingConfirm(BookingAction):
             if booking is not None and start is not None:
                 dispatcher.utter_message(
                     response="utter_ask_move_confirm",
-                    old_when=display.when(booking.start),
-                    when=display.when(start),
+                    old_when=dates.when(booking.start),
+                    when=dates.when(start),
                     buttons=_confirm_buttons(),
                 )
                 return []
@@ -449,7 +450,7 @@ class ActionAskBookingConfirm(BookingAction):
                     else "utter_ask_booking_confirm_fronten"
                 ),
                 topic=topic,
-                when=display.when(start),
+                when=dates.when(start),
                 first_name=tracker.get_slot("booking_name") or "",
                 phone=format_danish(tracker.get_slot("booking_phone") or ""),
                 buttons=_confirm_buttons(),

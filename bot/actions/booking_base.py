@@ -19,7 +19,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from bot.actions.base import default_repository
 from bot.actions.handover import ActionContactFronten, ActionHandover
 from bot.actions.knowledge import ActionAnswerQuestion
-from bot.booking import Booking, display
+from bot.booking import Booking
 from bot.booking.desk import (
     CLOSED_DAY,
     CLOSED_HOUR,
@@ -30,11 +30,12 @@ from bot.booking.desk import (
     Problem,
     default_desk,
 )
-from bot.booking.phone import normalise_danish_mobile
 from bot.booking.slots import parse_slot_time
-from bot.booking.when import parse_wish
+from bot.danish import dates
+from bot.danish.phone import normalise_danish_mobile
+from bot.danish.text import fold
+from bot.danish.when import parse_wish
 from bot.knowledge import KnowledgeRepository
-from bot.knowledge.text import fold
 from bot.sms.hooks import SmsLink, default_sms_link
 from bot.sms.verify import PhoneVerifier
 
@@ -202,7 +203,7 @@ class BookingServices:
         for booking in active:
             dispatcher.utter_message(
                 response="utter_booking_limit_item",
-                when=display.when(booking.start),
+                when=dates.when(booking.start),
                 reference=booking.reference,
             )
         dispatcher.utter_message(response="utter_booking_limit_how_to_change", **contact)
@@ -332,8 +333,8 @@ class SharedValidation(BookingServices):
         """Says why a wished day or time cannot be booked."""
         config = self.desk.config
         variables = {
-            "day": display.day(problem.date),
-            "opening_hours": display.opening_hours(config),
+            "day": dates.day(problem.date),
+            "opening_hours": dates.opening_hours(config.opening_hours),
             "horizon_days": config.horizon_days,
         }
         if problem.kind == PAST:

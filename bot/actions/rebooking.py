@@ -18,9 +18,9 @@ from bot.actions.booking_base import (
     reset_events,
     text_of,
 )
-from bot.booking import display
 from bot.booking.reference import normalise_reference
-from bot.knowledge.text import fold
+from bot.danish import dates
+from bot.danish.text import fold
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +81,7 @@ class _ManageValidation(SharedValidation):
                 response="utter_booking_already_cancelled"
                 if booking.status != "booked"
                 else "utter_booking_already_past",
-                when=display.when(booking.start),
+                when=dates.when(booking.start),
             )
             return self.stop(STOPPED_EXPLAINED)
         await off_loop(self.desk.record_lookup_failure, reference, client)
@@ -161,7 +161,7 @@ class ActionCancelAppointment(BookingAction):
             return reset_events()
         dispatcher.utter_message(
             response="utter_booking_cancelled",
-            when=display.when(booking.start),
+            when=dates.when(booking.start),
             reference=booking.reference,
         )
         contact = await off_loop(self.contact)

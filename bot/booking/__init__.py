@@ -8,7 +8,6 @@ from bot.booking.config import (
     load_config,
     parse_config,
 )
-from bot.booking.phone import normalise_danish_mobile
 from bot.booking.reference import ALPHABET, new_reference, normalise_reference
 from bot.booking.repository import Booking, BookingRepository
 from bot.booking.slots import candidate_slots, nearest_free
@@ -25,7 +24,6 @@ __all__ = [
     "load_config",
     "nearest_free",
     "new_reference",
-    "normalise_danish_mobile",
     "normalise_reference",
     "parse_config",
 ]

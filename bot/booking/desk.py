@@ -18,7 +18,7 @@ from bot.booking.repository import (
     BookingRepository,
 )
 from bot.booking.slots import candidate_slots, nearest_free
-from bot.booking.when import Wish
+from bot.danish.when import Wish
 from bot.settings import Limits
 
 OFFER_LIMIT = 5

@@ -14,8 +14,8 @@ from zoneinfo import ZoneInfo
 
 import sqlite_utils
 
-from bot.booking.phone import normalise_danish_mobile
 from bot.booking.reference import new_reference, normalise_reference
+from bot.danish.phone import normalise_danish_mobile
 from bot.settings import PROJECT_ROOT, Settings
 
 MEETINGS = ("fronten", "telefon")

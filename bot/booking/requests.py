@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from bot.knowledge.text import fold
+from bot.danish.text import fold
 
 BOOK = "book_appointment"
 CANCEL = "cancel_appointment"

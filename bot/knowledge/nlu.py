@@ -10,8 +10,8 @@ from collections.abc import Iterable
 
 import yaml
 
+from bot.danish.text import fold
 from bot.knowledge.schema import Knowledge
-from bot.knowledge.text import fold
 
 HEADER = "# Generated from knowledge/services by `make knowledge`; edit the aliases there.\n"
 

@@ -15,9 +15,9 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from importlib import resources
 
-from bot.knowledge.text import fold
+from bot.danish.text import fold
 
-# æ/ø/å typed as plain "a"/"o" (the other way, "ae"/"oe"/"aa", is bot.knowledge.text.fold).
+# æ/ø/å typed as plain "a"/"o" (the other way, "ae"/"oe"/"aa", is bot.danish.text.fold).
 _PLAIN = str.maketrans({"æ": "a", "ø": "o", "å": "a", "é": "e", "ü": "u", "ö": "o", "ä": "a"})
 # One key for all three spellings: digraphs first, then the digraphs made plain.
 _KEY_DIGRAPHS = (("aa", "a"), ("ae", "a"), ("oe", "o"))

@@ -7,7 +7,7 @@ import hmac
 import re
 from typing import Optional
 
-from bot.booking.phone import normalise_danish_mobile
+from bot.danish.phone import normalise_danish_mobile
 
 SENDER_PREFIX = "sms-"
 # E.164 allows at most 15 digits; GatewayAPI sends numbers without "+" or leading zeros.

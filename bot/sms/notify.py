@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Callable, Optional
 
-from bot.booking import display
-from bot.booking.phone import format_danish
 from bot.booking.repository import Booking
+from bot.danish import dates
+from bot.danish.phone import format_danish
 from bot.settings import Limits
 from bot.sms.contact import Contact
 from bot.sms.repository import Outbox
@@ -94,7 +94,7 @@ class Notifier:
             response,
             **contact,
             reference=booking.reference,
-            when=display.when(booking.start),
+            when=dates.when(booking.start),
             phone=format_danish(booking.phone),
             first_name=booking.first_name,
             topic=booking.topic,

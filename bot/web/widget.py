@@ -13,8 +13,8 @@ from sanic.exceptions import NotFound
 from sanic.response import empty, raw
 from sanic.response import json as json_response
 
+from bot.danish.cpr import redact_cpr
 from bot.insights import RATINGS
-from bot.privacy import redact_cpr
 from bot.web.auth import client_address
 from bot.web.context import web_context
 from bot.web.templates import render

@@ -1,4 +1,4 @@
-"""Deletes old conversations from the tracker store: ``python -m bot.conversations purge``."""
+"""Deletes old conversations from the tracker store: ``python -m bot.rasa.conversations purge``."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import time
 import click
 import sqlalchemy as sa
 
-from bot.tracker_store import tracker_store_url
+from bot.rasa.tracker_store import tracker_store_url
 
 
 class ConversationRepository:

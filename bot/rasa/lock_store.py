@@ -13,7 +13,7 @@ between, the change is retried on the new state, so tickets are unique and taken
 Configure it in the endpoints file instead of ``type: redis``::
 
     lock_store:
-      type: bot.lock_store.AtomicRedisLockStore
+      type: bot.rasa.lock_store.AtomicRedisLockStore
       url: 127.0.0.1
       port: 6379
       db: 1

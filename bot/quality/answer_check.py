@@ -1,6 +1,6 @@
 """Answer quality on written test sets: right, wrong with a source, abstained.
 
-    python -m bot.answer_check tests/answers/heldout [--failures] [--json results.json]
+    python -m bot.quality.answer_check tests/answers/heldout [--failures] [--json results.json]
 
 Every case file names its municipality (see ``tests/answers/README.md`` for the format and
 the grading rules). For each municipality the action server is started on a free loopback
@@ -32,7 +32,7 @@ import yaml
 
 from bot.knowledge.coverage import same_heading
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 RIGHT, WRONG_WITH_SOURCE, ABSTAINED, OTHER_MISS = "right", "wrong_src", "abstained", "other"
 OUTCOMES = (RIGHT, WRONG_WITH_SOURCE, ABSTAINED, OTHER_MISS)
 # Responses that cite a contact point's source rather than a fact about a service.
@@ -235,7 +235,7 @@ class Assistant:
         env["INSIGHTS_DB"] = str(Path(tempfile.mkdtemp()) / "insights.db")
         env["BOOKING_DB"] = str(Path(tempfile.mkdtemp()) / "bookings.db")
         self._process = subprocess.Popen(
-            [sys.executable, "-m", "bot.action_server"],
+            [sys.executable, "-m", "bot.actions.server"],
             cwd=self.project,
             env=env,
             stdout=self._log,

@@ -1,10 +1,10 @@
 """Danish spaCy for Rasa: ``da_core_news_sm`` when installed, otherwise an offline pipeline.
 
 The offline pipeline is ``spacy.blank("da")`` with a lookup lemmatizer, whose Danish
-tables ship in ``spacy-lookups-data``; nothing is downloaded (``bot.lemmas`` keeps them
+tables ship in ``spacy-lookups-data``; nothing is downloaded (``bot.danish.lemmas`` keeps them
 compact).
 
-Run ``python -m bot.nlp`` to print which pipeline this machine would use.
+Run ``python -m bot.rasa.nlp`` to print which pipeline this machine would use.
 """
 
 from __future__ import annotations
@@ -34,8 +34,8 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from bot import lemmas
 from bot.booking.requests import BOOK, CANCEL, MOVE, is_request
+from bot.danish import lemmas
 
 logger = logging.getLogger(__name__)
 

@@ -7,7 +7,7 @@ Danish message with Fronten's phone number instead of silence.
 
 Rasa Open Source stores every message as written (masking is a Rasa Pro feature), so the
 redaction has to happen here, at the entrance, before NLU, the tracker store and logs. The
-REST channel prepares the text even earlier, before Rasa's own handler (bot/channels/rest.py).
+REST channel prepares the text even earlier, before Rasa's own handler (bot/rasa/channels/rest.py).
 
 For the action server: ``tracker.latest_message["metadata"]["client_key"]`` is a keyed hash
 (HMAC-SHA256, 32 hex characters) of the citizen's address, for limits per address. It is
@@ -29,8 +29,8 @@ from typing import Any, Awaitable, Callable, Collection, Deque, Dict, FrozenSet,
 import yaml
 from rasa.core.channels.channel import UserMessage
 
-from bot import server_tuning
-from bot.privacy import redact_cpr, redact_intent_message
+from bot.danish.cpr import redact_cpr, redact_intent_message
+from bot.rasa import compat
 from bot.settings import PROJECT_ROOT
 
 logger = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ Handler = Callable[[UserMessage], Awaitable[Any]]
 # How many conversations the limiter and the "told once" memory keep; oldest forgotten.
 MAX_TRACKED = 50_000
 # Message metadata: a keyed hash of the client address, set by the REST channel (see
-# bot/channels/rest.py); absent for SMS and for exempt addresses.
+# bot/rasa/channels/rest.py); absent for SMS and for exempt addresses.
 CLIENT_KEY = "client_key"
 # Message metadata a channel sets when it has prepared the text itself; the guard removes it
 # before Rasa stores the message.
@@ -249,7 +249,7 @@ class Guard:
     ) -> None:
         # Every channel builds its guard when the server starts, before the tracker store
         # and the model are loaded: the place to tune the Rasa process.
-        server_tuning.install()
+        compat.install()
         self.settings = settings or GuardSettings.from_env()
         self.texts = texts if texts is not None else load_texts()
         self.entity_names = entity_names if entity_names is not None else load_entity_names()

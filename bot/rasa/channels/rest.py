@@ -23,8 +23,8 @@ from sanic.exceptions import InvalidUsage
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot import server_tuning
-from bot.channels.guard import CLIENT_KEY, PREPARED_KEY, Guard
+from bot.rasa import compat
+from bot.rasa.channels.guard import CLIENT_KEY, PREPARED_KEY, Guard
 
 logger = logging.getLogger(__name__)
 MAX_SENDER_LENGTH = 128
@@ -38,7 +38,7 @@ class ClientSettings:
     """How the channel names a client address.
 
     Attributes:
-        key_secret: HMAC key for :data:`~bot.channels.guard.CLIENT_KEY`. ``CLIENT_KEY_SECRET``;
+        key_secret: HMAC key for :data:`~bot.rasa.channels.guard.CLIENT_KEY`. ``CLIENT_KEY_SECRET``;
             unset, a random key per process (counts then start afresh at a restart).
         exempt: Addresses never limited per client and given no key.
             ``CLIENT_LIMIT_EXEMPT`` (space-separated addresses or networks), default
@@ -120,7 +120,7 @@ class GuardedRestInput(RestInput):
         # method, and a plain function switches the decorator form off for every blueprint.
         blueprint.middleware("request")(self._admit)
         # The body limit and the trusted proxies are the Sanic app's; this is the one place
-        # both `rasa run` and `python -m bot.rasa_run` pass before the server starts.
+        # both `rasa run` and `python -m bot.rasa.run` pass before the server starts.
         blueprint.listener("before_server_start")(_configure_server)
         return blueprint
 
@@ -176,4 +176,4 @@ def _bad_request(reason: str) -> HTTPResponse:
 
 
 async def _configure_server(app: Any, _loop: Any) -> None:
-    server_tuning.configure_server(app.config)
+    compat.configure_server(app.config)

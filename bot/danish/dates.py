@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
 from babel.dates import format_date, format_datetime, get_day_names
-
-from bot.booking.config import BookingConfig
 
 LOCALE = "da_DK"
 
@@ -28,8 +28,11 @@ def clock(time: dt.time) -> str:
     return f"{time.hour}.{time.minute:02d}"
 
 
-def opening_hours(config: BookingConfig) -> str:
-    """Fronten's hours, consecutive weekdays with equal hours joined: ``mandag-torsdag 9.00-15.00``.
+def opening_hours(hours_by_weekday: Mapping[int, Any]) -> str:
+    """Opening hours, consecutive weekdays with equal hours joined: ``mandag-torsdag 9.00-15.00``.
+
+    Args:
+        hours_by_weekday: Monday = 0; each value has ``open`` and ``close`` times.
 
     Returns:
         The open weekdays and their hours, comma-separated.
@@ -38,7 +41,7 @@ def opening_hours(config: BookingConfig) -> str:
     names = get_day_names("wide", locale=LOCALE)
     groups: list[tuple[int, int, str]] = []
     for weekday in range(7):
-        hours = config.opening_hours.get(weekday)
+        hours = hours_by_weekday.get(weekday)
         if hours is None:
             continue
         span = f"{clock(hours.open)}-{clock(hours.close)}"

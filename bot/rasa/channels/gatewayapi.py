@@ -25,7 +25,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.guard import Guard
+from bot.rasa.channels.guard import Guard
 from bot.sms.compose import Composer, chosen_payload
 from bot.sms.contact import ContactBook
 from bot.sms.gateway import GatewayClient, GatewayError

@@ -6,7 +6,7 @@ second ORM query. Profiling showed the store at more than a third of the server'
 per message. This store reads with the same query as plain SQL, remembers how many events
 it read instead of counting them again, and appends the new events to the same ``events``
 table in one transaction per turn. It reads conversations written by Rasa's store and the
-other way round (``bot.conversations`` purges both).
+other way round (``bot.rasa.conversations`` purges both).
 
 On SQLite it also:
 
@@ -32,7 +32,7 @@ from rasa.shared.core.events import SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
-from bot.tracker_store import UrlTrackerStore
+from bot.rasa.tracker_store import UrlTrackerStore
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def sqlite_synchronous() -> str:
 
 
 class LeanUrlTrackerStore(UrlTrackerStore):
-    """:class:`bot.tracker_store.UrlTrackerStore` with plain-SQL reads and writes.
+    """:class:`bot.rasa.tracker_store.UrlTrackerStore` with plain-SQL reads and writes.
 
     Configured exactly like it (``TRACKER_STORE_URL``); only the cost per turn differs.
     """

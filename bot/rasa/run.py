@@ -1,6 +1,6 @@
 """The ``rasa`` command, started so that the Rasa server loads its model in half the time.
 
-    python -m bot.rasa_run run --model models/assistant.tar.gz ...   # = rasa run ...
+    python -m bot.rasa.run run --model models/assistant.tar.gz ...   # = rasa run ...
 
 Rasa loads the logistic-regression intent classifier with skops. When skops is first
 imported it lists the numpy and scipy functions it trusts, and for each one searches every

@@ -1,6 +1,6 @@
 """Intent F1 of a trained model on a held-out NLU file, in process.
 
-Run ``python -m bot.evaluation tests/data/nlu_heldout.yml`` to print the report.
+Run ``python -m bot.quality.evaluation tests/data/nlu_heldout.yml`` to print the report.
 """
 
 from __future__ import annotations
