@@ -251,3 +251,30 @@ def test_two_close_facts_of_one_section_are_answered_together() -> None:
     decision = answerer.decide("hvad kræver det at deltage i forebyggende tilbud?")
     assert decision.kind == ANSWER
     assert {f.uid for f in decision.facts} == {"forebyggende.motivation", "forebyggende.transport"}
+
+
+def test_the_frames_own_words_overrule_a_wrong_intent() -> None:
+    # The classifier read "formålet" as "what is not included"; the facts' questions disagree.
+    answerer = _answerer_of(
+        Candidate(
+            "forebyggende.purpose",
+            "forebyggende",
+            "overview",
+            ("hvad er formålet med det?", "hvad er meningen med det?"),
+            "Formålet er, at du kan klare dig selv.",
+            "Formål",
+        ),
+        Candidate(
+            "forebyggende.not_included",
+            "forebyggende",
+            "not_included",
+            ("hvad indgår ikke?", "hvad kan jeg ikke få hjælp til?"),
+            "Rengøring indgår ikke.",
+            "Hvad indgår ikke",
+        ),
+    )
+    decision = answerer.decide(
+        "hvad er formålet med forebyggende tilbud?",
+        Context(intent="ask_not_included", intent_confidence=0.97),
+    )
+    assert decision.kind == ANSWER and [f.uid for f in decision.facts] == ["forebyggende.purpose"]

@@ -67,9 +67,12 @@ SWITCH_FIT_MARGIN = 0.05
 SWITCH_MARGIN = 0.1
 INTENT_BONUS = 0.04
 NAMED_INTENT_BONUS = 0.06
+# A frame-only question follows the intent's kind of fact unless another kind of the named
+# service's facts matches the frame's words by this much more.
+FRAME_OVERRULE_MARGIN = 0.2
 # A named service's question with no words of its own is only its frame ("hvem kan få
 # BPA?"); then an intent this confident decides the kind of fact.
-FRAME_INTENT_CONFIDENCE = 0.8
+FRAME_INTENT_CONFIDENCE = 0.6
 # How much more than the best fact a known gap must score when the citizen named a service.
 NAMED_GAP_MARGIN = 0.15
 # How much the message's fit to a service as a whole adds to each of its facts (and a gap's
@@ -372,9 +375,13 @@ class Answerer:
         ranked.sort(key=lambda s: -s.score)
         facts = [s for s in ranked if s.candidate.service_id]
         topic = self._frame_topic(text, context)
-        if topic:
+        on_topic = [s for s in facts if s.candidate.topic == topic]
+        if topic and (
+            not on_topic or facts[0].score - on_topic[0].score < FRAME_OVERRULE_MARGIN
+        ):
             # "hvem kan få BPA?": with the name left out only the question's frame is left,
-            # and the intent read from it is the best evidence of what is asked.
+            # and the intent read from it is the best evidence of what is asked, unless
+            # the frame's own words point clearly to another kind ("hvad er formålet …").
             return self._on_topic(text, service_id, topic, context)
         if ranked and not ranked[0].candidate.service_id and facts:
             if ranked[0].score < facts[0].score + NAMED_GAP_MARGIN:
