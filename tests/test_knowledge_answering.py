@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.knowledge import KnowledgeRepository
+from bot.knowledge import KnowledgeRepository, answering
 from bot.knowledge.answering import (
     ANSWER,
     CHOOSE_SERVICE,
@@ -278,3 +278,41 @@ def test_the_frames_own_words_overrule_a_wrong_intent() -> None:
         Context(intent="ask_not_included", intent_confidence=0.97),
     )
     assert decision.kind == ANSWER and [f.uid for f in decision.facts] == ["forebyggende.purpose"]
+
+
+def test_unsure_between_services_asks_which_service(monkeypatch) -> None:
+    # No fact is clearly right, and the close ones belong to different services: the
+    # citizen described a situation, so which service is the first question.
+    monkeypatch.setattr(answering, "ANSWER_SCORE", 0.9)
+    services = ServiceNames(
+        [
+            NamedService("forebyggende", ("Forebyggende tilbud",), ()),
+            NamedService("kontakt", ("Støttekontaktperson",), ()),
+        ],
+        Lemmatiser({}),
+    )
+    answerer = Answerer(
+        [
+            Candidate(
+                "forebyggende.lonely",
+                "forebyggende",
+                "content",
+                ("kan I hjælpe mig, når jeg er ensom?",),
+                "Du kan komme i en gruppe med andre.",
+                "Indhold",
+            ),
+            Candidate(
+                "kontakt.lonely",
+                "kontakt",
+                "eligibility",
+                ("hvem kan få hjælp, når de er isoleret og ensomme?",),
+                "Du kan få en kontaktperson, hvis du er isoleret.",
+                "Målgruppe",
+            ),
+        ],
+        services,
+        Lemmatiser({}),
+    )
+    decision = answerer.decide("ensomhed")
+    assert decision.kind == CHOOSE_SERVICE
+    assert set(decision.services) == {"forebyggende", "kontakt"}

@@ -533,6 +533,11 @@ class Answerer:
                 offers.append(s.candidate)
             if len(offers) == MAX_CHOICES:
                 break
+        offered_services = tuple(dict.fromkeys(c.service_id for c in offers if c.service_id))
+        if not current and len(offered_services) > 1:
+            # Facts of different services: the citizen described a situation, and which
+            # service it is about is the question to ask first.
+            return Decision(CHOOSE_SERVICE, services=offered_services, question=text)
         return Decision(CHOOSE_FACT, tuple(offers), service=current, question=text)
 
     def _frame_only(self, text: str, context: Context) -> Decision | None:
