@@ -9,24 +9,20 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-export BOT_DATA_DIR ?= var
-export KNOWLEDGE_DB ?= $(BOT_DATA_DIR)/knowledge.db
-export MUNICIPALITY ?= Ballerup
+FRONTEN := $(BIN)/fronten
+
+# The code's own defaults are in bot/settings.py. Only what the shell (Procfile) and Rasa
+# (endpoints.yml) expand themselves is set here, from the same variables.
 export BOT_HOST ?= 127.0.0.1
 export BOT_PORT ?= 5005
-export ACTION_HOST ?= 127.0.0.1
-export ACTION_PORT ?= 5055
-export ACTION_ENDPOINT_URL ?= http://$(ACTION_HOST):$(ACTION_PORT)/webhook
-export WEB_HOST ?= 127.0.0.1
-export WEB_PORT ?= 8000
-export CORS_ORIGINS ?= http://127.0.0.1:$(WEB_PORT) http://localhost:$(WEB_PORT)
-export BOOKING_DB ?= $(BOT_DATA_DIR)/bookings.db
-export BOOKING_CONFIG ?= config/fronten_slots.yml
 export BOT_PUBLIC_URL ?= http://$(BOT_HOST):$(BOT_PORT)
-export INSIGHTS_DB ?= $(BOT_DATA_DIR)/insights.db
-export TRACKER_STORE_URL ?= sqlite:///$(BOT_DATA_DIR)/tracker.db
+export CORS_ORIGINS ?= http://127.0.0.1:$(or $(WEB_PORT),8000) http://localhost:$(or $(WEB_PORT),8000)
+export ACTION_ENDPOINT_URL ?= http://$(or $(ACTION_HOST),127.0.0.1):$(or $(ACTION_PORT),5055)/webhook
 # Quieter TensorFlow, which Rasa imports even when no component uses it.
 export TF_CPP_MIN_LOG_LEVEL ?= 2
+# Make's own file targets (not exported: the processes take the same defaults themselves).
+BOT_DATA_DIR ?= var
+KNOWLEDGE_DB ?= $(BOT_DATA_DIR)/knowledge.db
 
 MODEL := models/assistant.tar.gz
 PIPELINE_STAMP := $(BOT_DATA_DIR)/nlp-pipeline.txt
@@ -52,6 +48,8 @@ python:
 		exit 1; \
 	fi
 
+# Re-installs (editable) whenever pyproject.toml changes, so a new `fronten` subcommand's
+# dependencies and the `fronten` script itself are always there.
 $(INSTALLED): pyproject.toml
 	@$(MAKE) --no-print-directory python
 	@if [ ! -x $(BIN)/python ] || ! $(BIN)/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))'; then \
@@ -64,7 +62,7 @@ install: $(INSTALLED)
 
 # The database and the NLU lookup of service names are both built from knowledge/.
 $(KNOWLEDGE_DB) data/nlu/lookups.yml &: $(INSTALLED) $(KNOWLEDGE_FILES) $(wildcard bot/knowledge/*.py)
-	$(BIN)/python -m bot.knowledge build --db $(KNOWLEDGE_DB) --lookups data/nlu/lookups.yml
+	$(FRONTEN) knowledge build --db $(KNOWLEDGE_DB) --lookups data/nlu/lookups.yml
 	@touch $(KNOWLEDGE_DB)
 
 knowledge: $(KNOWLEDGE_DB)
@@ -89,24 +87,22 @@ test: $(MODEL) $(KNOWLEDGE_DB)
 # idle for CONVERSATION_RETENTION_DAYS (default 30), and ratings and missed questions older
 # than INSIGHTS_RETENTION_DAYS (default 90). Schedule it daily.
 purge: $(INSTALLED)
-	$(BIN)/python -m bot.booking purge
-	$(BIN)/python -m bot.rasa.conversations purge
-	$(BIN)/python -m bot.insights purge
+	$(FRONTEN) purge
 
 # Intent F1 on the held-out set, with every misclassified example.
 nlu-check: $(MODEL)
-	$(BIN)/python -m bot.quality.evaluation tests/data/nlu_heldout.yml $(MODEL) 2>/dev/null
+	$(FRONTEN) evaluate tests/data/nlu_heldout.yml $(MODEL) 2>/dev/null
 
 # Right answers, wrong answers given with a source, and abstentions, per service and in
 # total, on the held-out questions and conversations (tests/answers/README.md).
 ANSWER_SET ?= tests/answers/heldout
 answer-check: $(MODEL) $(KNOWLEDGE_DB)
-	$(BIN)/python -m bot.quality.answer_check $(ANSWER_SET) --json $(BOT_DATA_DIR)/answer-check.json
+	$(FRONTEN) answer-check $(ANSWER_SET) --json $(BOT_DATA_DIR)/answer-check.json
 
 # Every section heading of every seed document with the facts citing it; the left-out
 # sections and their reasons go into knowledge/README.md.
 coverage: $(INSTALLED)
-	$(BIN)/python -m bot.knowledge coverage --seeds ../shared/seeds --readme knowledge/README.md
+	$(FRONTEN) knowledge coverage --seeds ../shared/seeds --readme knowledge/README.md
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check bot tests

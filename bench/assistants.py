@@ -6,6 +6,10 @@
 - ``stock``: what ``rasa init --no-prompt`` creates and trains (its default pipeline and
   policies, the in-memory tracker store and only response actions), served the same way.
 
+Both are served by the ``Procfile``'s ``rasa`` command, run in the assistant's folder (ours:
+as ``make run`` starts it; stock: with plain ``rasa`` before ``run``), the trained model in
+``RASA_MODEL``.
+
 Training runs with its own empty cache folder, so nothing from an earlier run is reused.
 """
 
@@ -22,13 +26,15 @@ from pathlib import Path
 from typing import Dict, Iterator, Optional, Tuple
 
 from bench.conversations import OURS, STOCK, Script
-from tests.servers import ROOT, action_server, assistant_ports, running
+from bench.support import ROOT, action_server, assistant_ports, procfile_command, running, shell
 
 BIN = Path(sys.executable).parent
 TRAIN_TIMEOUT_SECONDS = 900
 # Each conversation stays under the guard's 30 messages a minute anyway; the limit is raised
 # because the benchmark reuses one client address for thousands of messages.
 BENCH_RATE_LIMIT = "100000"
+# What the Procfile's rasa command reads from the environment, for stock Rasa.
+STOCK_ENV = ("BOT_HOST", "BOT_PORT", "RASA_MODEL")
 
 
 class StartFailed(RuntimeError):
@@ -41,8 +47,7 @@ class Trained:
 
     name: str
     model: Path
-    endpoints: Path
-    credentials: Path
+    folder: Path
     scripts: Tuple[Script, ...]
     uses_actions: bool
     train_seconds: Optional[float]
@@ -58,15 +63,12 @@ class Served:
     load_seconds: float
 
 
-def launcher(command: Optional[str] = None) -> Tuple[str, ...]:
-    """How Rasa is started: the words before ``run``, by default from the ``Procfile``.
+def launcher(command: str) -> Tuple[str, ...]:
+    """How a command starts Rasa: its words before ``run``.
 
-    So the benchmark measures the server as ``make run`` starts it. ``.venv/bin/...`` and a
-    bare ``python`` or ``rasa`` mean this virtual environment's.
+    ``.venv/bin/...`` and a bare ``python`` or ``rasa`` mean this virtual environment's, so
+    the words start the same program from any folder.
     """
-    if command is None:
-        procfile = (ROOT / "Procfile").read_text(encoding="utf-8").splitlines()
-        command = next((line.split(":", 1)[1] for line in procfile if line.startswith("rasa:")), "")
     words = shlex.split(command)
     words = words[: words.index("run")] if "run" in words else words
     if not words:
@@ -77,6 +79,22 @@ def launcher(command: Optional[str] = None) -> Tuple[str, ...]:
     elif first.startswith(".venv/"):
         first = str(ROOT / first)
     return (first, *words[1:])
+
+
+def rasa_command(start_with: Tuple[str, ...]) -> str:
+    """The ``Procfile``'s ``rasa`` command, with ``start_with`` as the words before ``run``.
+
+    Everything from ``run`` on (the options, and the variables they read) stays the
+    Procfile's.
+
+    Raises:
+        ValueError: The Procfile's command has no ``run``.
+
+    """
+    _, run, options = procfile_command("rasa").partition(" run ")
+    if not run:
+        raise ValueError("the Procfile's rasa command has no ' run '")
+    return shlex.join(start_with) + run + options
 
 
 def _base_env(tmp: Path) -> Dict[str, str]:
@@ -115,7 +133,8 @@ def train_ours(
     Args:
         tmp: A temporary folder.
         model: A trained model to use instead of training.
-        start_with: How to start Rasa (see :func:`launcher`); default as the Procfile does.
+        start_with: What starts Rasa (see :func:`launcher`), e.g. ``rasa``; default the
+            Procfile's own words.
 
     Returns:
         The assistant, ready for :func:`serve`.
@@ -130,14 +149,7 @@ def train_ours(
         seconds = _run(command, ROOT, _base_env(tmp / "cache"), tmp / "train.log")
         model = out / "ours.tar.gz"
     return Trained(
-        "ours",
-        model,
-        ROOT / "endpoints.yml",
-        ROOT / "credentials.yml",
-        OURS,
-        True,
-        seconds,
-        launcher(start_with),
+        "ours", model, ROOT, OURS, True, seconds, launcher(start_with or procfile_command("rasa"))
     )
 
 
@@ -150,15 +162,7 @@ def train_stock(tmp: Path) -> Trained:
     models = sorted((project / "models").glob("*.tar.gz"))
     if not models:
         raise StartFailed(f"rasa init trained no model; see {tmp / 'init.log'}")
-    return Trained(
-        "stock",
-        models[-1],
-        project / "endpoints.yml",
-        project / "credentials.yml",
-        STOCK,
-        False,
-        seconds,
-    )
+    return Trained("stock", models[-1], project, STOCK, False, seconds)
 
 
 @contextmanager
@@ -169,12 +173,10 @@ def serve(trained: Trained, tmp: Path) -> Iterator[Served]:
         StartFailed: A server exited or did not answer in time (with its log's tail).
 
     """
-    extra = {"BOOKING_DB": str(tmp / "bookings.db"), "RATE_LIMIT_PER_MINUTE": BENCH_RATE_LIMIT}
+    extra = {"BOOKING_DB": str(tmp / "bookings.db"), "RATE_LIMIT_PER_MINUTE": BENCH_RATE_LIMIT,
+             "RASA_MODEL": str(trained.model)}  # fmt: skip
     ports = assistant_ports(tmp, extra)
-    command = [*trained.launcher, "run", "--model", str(trained.model),
-               "--interface", "127.0.0.1", "--port", str(ports.bot_port),
-               "--endpoints", str(trained.endpoints),
-               "--credentials", str(trained.credentials)]  # fmt: skip
+    command = shell(rasa_command(trained.launcher))
     with ExitStack() as stack:
         try:
             pids = {}
@@ -182,8 +184,13 @@ def serve(trained: Trained, tmp: Path) -> Iterator[Served]:
                 actions = stack.enter_context(action_server(ports, tmp / "actions.log"))
                 pids["actions"] = actions.pid
             started = time.perf_counter()
-            env = ports.env if trained.uses_actions else _base_env(tmp / "cache")
-            rasa = stack.enter_context(running(command, f"{ports.base}/", env, tmp / "rasa.log"))
+            env = ports.env
+            if not trained.uses_actions:
+                # Stock Rasa gets only where to listen, and its model.
+                env = {**_base_env(tmp / "cache"), **{k: ports.env[k] for k in STOCK_ENV}}
+            rasa = stack.enter_context(
+                running(command, f"{ports.base}/", env, tmp / "rasa.log", cwd=trained.folder)
+            )
             load_seconds = time.perf_counter() - started
         except (RuntimeError, TimeoutError) as error:
             raise StartFailed(f"{trained.name} did not start:\n{error}") from error

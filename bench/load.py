@@ -22,7 +22,7 @@ from pathlib import Path
 
 import aiohttp
 
-from tests.servers import assistant
+from bench.support import assistant
 
 QUESTIONS = [
     "hvordan søger jeg bostøtte?",

@@ -82,11 +82,20 @@ def percentile(values: Sequence[float], pct: float) -> float:
     return ordered[rank - 1]
 
 
-def require_loopback(url: str) -> None:
-    """Refuses any URL that is not on this machine's loopback."""
+def require_loopback(url: str) -> str:
+    """Refuses any URL that is not on this machine's loopback.
+
+    Returns:
+        The URL's host, a loopback one.
+
+    Raises:
+        ValueError: The host is not loopback.
+
+    """
     host = urlsplit(url).hostname or ""
     if host not in LOOPBACK and not host.startswith("127."):
         raise ValueError(f"the benchmark only talks to loopback, not {host!r}")
+    return host
 
 
 def cpu_seconds(pid: int) -> float:

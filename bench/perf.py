@@ -28,7 +28,7 @@ import yaml
 
 from bench.assistants import BENCH_RATE_LIMIT, StartFailed, Trained, serve, train_ours, train_stock
 from bench.measure import Run, drive, peak_rss_mb, percentile
-from tests.servers import ROOT
+from bench.support import ROOT
 
 
 @dataclass

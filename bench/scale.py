@@ -2,7 +2,7 @@
 
     python -m bench.scale            # make scale-test
 
-It starts a throwaway Redis and PostgreSQL on loopback (``bench/services.py``), then two
+It starts a throwaway Redis and PostgreSQL on loopback (``tests/services.py``), then two
 pairs of servers (Rasa + action server) with a generated endpoints file: the lean SQL tracker
 store on PostgreSQL (``TRACKER_STORE_URL``), the atomic Redis lock store
 (``bot/rasa/lock_store.py``), one shared booking
@@ -35,11 +35,17 @@ from typing import Dict, List, Tuple
 import aiohttp
 import requests
 
-from bench.assistants import launcher
 from bench.conversations import OURS
 from bench.measure import Run, drive, require_loopback
-from bench.services import ServiceError, postgresql, redis
-from tests.servers import ROOT, Ports, action_server, assistant_ports, running
+from bench.support import (
+    ROOT,
+    ServiceError,
+    action_server,
+    assistant_ports,
+    postgresql,
+    rasa_server,
+    redis,
+)
 
 ENDPOINTS = """\
 action_endpoint:
@@ -208,13 +214,6 @@ def check_concurrent_turns(webhooks: List[str], database_url: str, count: int) -
     return check
 
 
-def _rasa_command(ports: Ports, endpoints: Path) -> List[str]:
-    model, credentials = ROOT / "models" / "assistant.tar.gz", ROOT / "credentials.yml"
-    return [*launcher(), "run", "--model", str(model), "--interface", "127.0.0.1",
-            "--port", str(ports.bot_port), "--endpoints", str(endpoints),
-            "--credentials", str(credentials)]  # fmt: skip
-
-
 def throughput(webhooks: List[str], args: argparse.Namespace) -> List[Run]:
     """Eight conversations at once, each message to the next process in turn."""
     asyncio.run(drive(webhooks, OURS, 8, 40, args.max_seconds))  # warm-up, not counted
@@ -305,17 +304,15 @@ def main(argv: List[str] | None = None) -> int:
             ENDPOINTS.format(redis_port=redis_port, lock_store=args.lock_store), encoding="utf-8"
         )
         booking_db = tmp / "bookings.db"
+        # The Procfile's rasa command, with this endpoints file (RASA_ENDPOINTS).
         extra = {"TRACKER_STORE_URL": database_url, "BOOKING_DB": str(booking_db),
-                 "RATE_LIMIT_PER_MINUTE": "100000"}  # fmt: skip
+                 "RATE_LIMIT_PER_MINUTE": "100000", "RASA_ENDPOINTS": str(endpoints)}  # fmt: skip
         webhooks = []
         try:
             for name in ("a", "b"):
                 ports = assistant_ports(tmp, extra)
                 stack.enter_context(action_server(ports, tmp / f"actions-{name}.log"))
-                stack.enter_context(
-                    running(_rasa_command(ports, endpoints), f"{ports.base}/", ports.env,
-                            tmp / f"rasa-{name}.log")
-                )  # fmt: skip
+                stack.enter_context(rasa_server(ports, tmp / f"rasa-{name}.log"))
                 webhooks.append(ports.webhook)
                 print(f"Rasa process {name} is up on {ports.base}", flush=True)
         except (RuntimeError, TimeoutError) as error:

@@ -12,15 +12,20 @@ import pytest
 import sqlite_utils
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from sanic import Sanic
 
 from bot.booking import BookingConfig, BookingRepository, load_config
 from bot.booking.desk import BookingDesk
 from bot.knowledge import KnowledgeRepository, load_knowledge
 from bot.knowledge.build import build_database
+from bot.rasa import compat
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 SEEDS = ROOT.parent / "shared" / "seeds"
+
+# The SMS tests' fixtures; the STRICT_SKIPS=1 check CI runs with; pytester, to test that check.
+pytest_plugins = ("tests.sms_fixtures", "tests.strict_skips", "pytester")
 
 
 def _memory_db(folder: Path) -> sqlite_utils.Database:
@@ -54,6 +59,18 @@ def real_repository(real_db: sqlite_utils.Database) -> KnowledgeRepository:
 @pytest.fixture
 def dispatcher() -> CollectingDispatcher:
     return CollectingDispatcher()
+
+
+@pytest.fixture
+def forget_apps() -> Iterator[None]:
+    """Drops the Sanic apps a test built from Sanic's process-wide registry of names.
+
+    Modules that build an app per test use it with ``pytest.mark.usefixtures("forget_apps")``.
+    """
+    before = set(Sanic._app_registry)
+    yield
+    for name in set(Sanic._app_registry) - before:
+        del Sanic._app_registry[name]
 
 
 def build_tracker(
@@ -125,3 +142,10 @@ def insights_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("INSIGHTS_DB", str(path))
         yield path
+
+
+@pytest.fixture
+def rasa_speedups() -> Iterator[list[str]]:
+    """Rasa with the speed-ups of bot/rasa/compat.py for one test, then Rasa's own code again."""
+    with compat.installed() as names:
+        yield names

@@ -1,4 +1,4 @@
-"""A throwaway Redis and PostgreSQL on loopback, for the scale-out test.
+"""A throwaway Redis and PostgreSQL on loopback, for the lock-store tests and the scale-out test.
 
 Both are installed from Debian's packages when missing (``apt-get``, as root), run from a
 temporary folder on free loopback ports, and are stopped and deleted afterwards. PostgreSQL

@@ -13,15 +13,17 @@ import pytest
 import sqlite_utils
 import yaml
 from rasa_sdk.events import FollowupAction, SlotSet
-from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
 
-from bot.actions.booking import (
+from bot.actions.forms.booking import (
     ActionAskBookingConfirm,
     ActionAskBookingSlot,
     ActionAskBookingTopic,
     ActionBookAppointment,
     ValidateBookingForm,
 )
+from bot.actions.forms.cancel import ValidateCancelForm
+from bot.actions.forms.move import ValidateMoveForm
 from bot.booking import BookingRepository
 from bot.booking.desk import BookingDesk
 from bot.knowledge import KnowledgeRepository, load_knowledge
@@ -163,6 +165,34 @@ async def test_question_during_the_form_is_answered(validator, make_tracker) -> 
 async def test_stop_ends_the_form(validator, make_tracker, word, slot) -> None:
     result = await validate(validator, slot, word, make_tracker, intent="stop")
     assert result == {"requested_slot": None, "booking_stopped": "citizen"}
+
+
+VALIDATORS = {
+    "booking_form": ValidateBookingForm,
+    "move_form": ValidateMoveForm,
+    "cancel_form": ValidateCancelForm,
+}
+
+
+@pytest.mark.parametrize(
+    ("form", "slot"),
+    [(form, slot) for form, spec in DOMAIN["forms"].items() for slot in spec["required_slots"]],
+)
+async def test_stop_ends_every_form_at_every_question(
+    desk, real_repository, make_tracker, form, slot
+) -> None:
+    validator = VALIDATORS[form](desk, real_repository)
+    tracker = make_tracker("stop det her", intent="stop", active_loop=form)
+    dispatcher = CollectingDispatcher()
+    result = await getattr(validator, f"validate_{slot}")("stop", dispatcher, tracker, DOMAIN)
+    assert result == {"requested_slot": None, "booking_stopped": "citizen"}
+    assert dispatcher.messages == []
+
+
+def test_every_action_in_the_domain_is_served_by_the_action_server() -> None:
+    executor = ActionExecutor()
+    executor.register_package("bot.actions")
+    assert set(executor.actions) == set(DOMAIN["actions"])
 
 
 # --- how to meet -----------------------------------------------------------------------

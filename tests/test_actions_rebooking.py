@@ -9,14 +9,13 @@ import pytest
 from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.booking import ActionAskBookingConfirm, ActionAskBookingSlot
-from bot.actions.rebooking import (
-    MAX_LOOKUPS,
+from bot.actions.forms.cancel import (
+    ActionAskCancelConfirm,
     ActionCancelAppointment,
-    ActionMoveAppointment,
     ValidateCancelForm,
-    ValidateMoveForm,
 )
+from bot.actions.forms.lookup import MAX_LOOKUPS
+from bot.actions.forms.move import ActionAskMoveSlot, ActionMoveAppointment, ValidateMoveForm
 from bot.booking import Booking
 from tests.conftest import CPH, responses
 from tests.test_actions_booking import DOMAIN, TUESDAY_9, fill
@@ -129,7 +128,7 @@ def manage_tracker(make_tracker, booking: Booking, form: str, **slots: Any):
 async def test_cancel_summary(desk, real_repository, make_tracker, booking) -> None:
     dispatcher = CollectingDispatcher()
     tracker = manage_tracker(make_tracker, booking, "cancel_form")
-    await ActionAskBookingConfirm(desk, real_repository).run(dispatcher, tracker, DOMAIN)
+    await ActionAskCancelConfirm(desk, real_repository).run(dispatcher, tracker, DOMAIN)
     assert responses(dispatcher) == ["utter_ask_cancel_confirm"]
     assert dispatcher.messages[0]["when"] == "tirsdag den 24. november kl. 9.00"
 
@@ -155,7 +154,7 @@ async def test_move_offers_exclude_the_current_time(
 ) -> None:
     dispatcher = CollectingDispatcher()
     tracker = manage_tracker(make_tracker, booking, "move_form", booking_date=TUESDAY_9.isoformat())
-    await ActionAskBookingSlot(desk, real_repository).run(dispatcher, tracker, DOMAIN)
+    await ActionAskMoveSlot(desk, real_repository).run(dispatcher, tracker, DOMAIN)
     payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
     assert TUESDAY_9.isoformat() not in payloads and len(payloads) == 5
 

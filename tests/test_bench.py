@@ -1,24 +1,30 @@
-"""The benchmark's own rules: loopback only, honest judging of replies, the Procfile's command."""
+"""The benchmark's own rules: loopback only, honest judging of replies, the Procfile's command.
+
+The only test module that imports ``bench``: the benchmark is what it tests.
+"""
 
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
-from bench.assistants import BIN, launcher
+from bench.assistants import BIN, launcher, rasa_command, train_ours
 from bench.conversations import OURS, SOURCE, judge
 from bench.measure import cpu_seconds, peak_rss_mb, percentile, require_loopback
-from tests.servers import ROOT
+from tests.servers import MODEL, ROOT, expanded
 
 
 @pytest.mark.parametrize(
-    "url", ["http://127.0.0.1:5005/x", "http://localhost:1/", "http://[::1]:2/"]
-)
-def test_loopback_is_allowed(url: str) -> None:
-    require_loopback(url)
+    ("url", "host"),
+    [("http://127.0.0.1:5005/x", "127.0.0.1"), ("http://localhost:1/", "localhost"),
+     ("http://[::1]:2/", "::1"), ("http://127.0.0.2/", "127.0.0.2")],
+)  # fmt: skip
+def test_loopback_is_allowed(url: str, host: str) -> None:
+    assert require_loopback(url) == host
 
 
 @pytest.mark.parametrize("url", ["http://10.0.0.1/", "https://example.com/", "http://192.168.1.2/"])
@@ -65,9 +71,20 @@ def test_rasa_is_started_as_told(command: str, expected: tuple) -> None:
     assert launcher(command) == expected
 
 
-def test_the_default_is_the_procfiles_command() -> None:
-    line = next(x for x in (ROOT / "Procfile").read_text().splitlines() if x.startswith("rasa:"))
-    assert launcher() == launcher(line.split(":", 1)[1])
+def test_ours_is_started_as_make_run_starts_it(tmp_path: Path) -> None:
+    trained = train_ours(tmp_path, model=MODEL)
+    assert trained.launcher == (str(ROOT / ".venv/bin/python"), "-m", "bot.rasa.run")
+    assert (trained.folder, trained.train_seconds) == (ROOT, None)
+
+
+def test_another_launcher_keeps_the_procfiles_options(tmp_path: Path) -> None:
+    env = {"BOT_HOST": "127.0.0.1", "BOT_PORT": "5099", "RASA_MODEL": str(tmp_path / "m.tar.gz")}
+    words = expanded(rasa_command((str(BIN / "rasa"),)), env, cwd=tmp_path)
+    assert words == [
+        str(BIN / "rasa"), "run", "--model", str(tmp_path / "m.tar.gz"),
+        "--interface", "127.0.0.1", "--port", "5099", "--endpoints", "endpoints.yml",
+        "--credentials", "credentials.yml", "--cors", "",
+    ]  # fmt: skip
 
 
 def test_process_figures_come_from_proc() -> None:

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import sqlite3
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -11,6 +13,7 @@ from click.testing import CliRunner, Result
 
 from bot.booking import Booking, BookingRepository
 from bot.booking.cli import cli
+from bot.cli import cli as fronten
 
 CPH_RULES = {
     "timezone": "Europe/Copenhagen",
@@ -157,3 +160,30 @@ def test_list_on_a_date(env, bookings, key: str, shown: bool) -> None:
 def test_list_rejects_a_bad_date(env) -> None:
     result = CliRunner().invoke(cli, ["list", "--date", "2026-13-40"], env=env)
     assert result.exit_code == 2
+
+
+def test_fronten_purge_runs_every_purge(env, repo, bookings, tmp_path: Path) -> None:
+    tracker = tmp_path / "tracker.db"
+    with sqlite3.connect(tracker) as conn:
+        conn.execute("create table events (sender_id text, timestamp real, data text)")
+        conn.execute("insert into events values ('gammel', ?, '{}')", (time.time() - 40 * 86_400,))
+        conn.execute("insert into events values ('ny', ?, '{}')", (time.time(),))
+    env = {
+        **env,
+        "TRACKER_STORE_URL": f"sqlite:///{tracker}",
+        "INSIGHTS_DB": str(tmp_path / "i.db"),
+    }
+    result = CliRunner().invoke(fronten, ["purge"], env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    booking_line, conversation_line, insights_line = result.output.splitlines()
+    assert booking_line.startswith("Deleted 2 booking(s)")
+    assert conversation_line.startswith("Deleted 1 conversation(s)")
+    assert insights_line.startswith("Deleted 0 rating(s)")
+    assert remaining(repo, bookings) == {"recent", "future"}
+    with sqlite3.connect(tracker) as conn:
+        assert [row[0] for row in conn.execute("select sender_id from events")] == ["ny"]
+
+
+def test_the_booking_group_is_a_fronten_subcommand(env, bookings) -> None:
+    result = CliRunner().invoke(fronten, ["booking", "purge", "--dry-run"], env=env)
+    assert counted(result) == ("Would delete", 2)

@@ -478,6 +478,41 @@ def test_a_server_failure_gives_the_phone_number(
     assert watch.errors == []
 
 
+def test_the_phone_number_comes_from_the_contact_route(
+    browser: Browser, services: Services, request: pytest.FixtureRequest
+) -> None:
+    contact = requests.get(f"{services.web}/widget/contact.json", timeout=10).json()
+    assert (contact["name"], contact["phone"]) == ("Fronten", PHONE)
+    page, watch = new_page(browser, services, request)
+    other = contact | {"name": "Borgerservice", "phone": "12 34 56 78"}
+    page.route(f"{services.web}/widget/contact.json", lambda route: route.fulfill(json=other))
+    page.route(services.webhook, lambda route: route.abort("connectionrefused"))
+    page.goto(services.web + "/")
+    chat = Chat(page)
+    chat.open()
+    [notice] = chat.ask("hvad koster bostøtte?")
+    assert notice.endswith("Prøv igen om lidt, eller ring til Borgerservice på 12 34 56 78.")
+    assert PHONE not in notice and watch.errors == []
+
+
+def test_without_a_contact_point_the_notice_names_no_number(
+    browser: Browser, services: Services, request: pytest.FixtureRequest
+) -> None:
+    # A municipality without a contact point (Gladsaxe today): the route answers 404.
+    page, watch = new_page(browser, services, request)
+    page.route(
+        f"{services.web}/widget/contact.json",
+        lambda route: route.fulfill(status=404, json={"error": "Siden findes ikke."}),
+    )
+    page.route(services.webhook, lambda route: route.fulfill(json=[]))
+    page.goto(services.web + "/")
+    chat = Chat(page)
+    chat.open()
+    [notice] = chat.ask("hvad koster bostøtte?")
+    assert notice.endswith("Prøv at skrive dit spørgsmål igen.")
+    assert not re.search(r"\d", notice) and watch.errors == []
+
+
 # ---------------------------------------------------------------- accessibility and layout
 
 

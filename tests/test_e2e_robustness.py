@@ -13,8 +13,8 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.cpr_strategies import cpr_numbers
 from tests.servers import Ports, action_server, assistant_ports, rasa_server
-from tests.test_privacy import cpr_numbers
 
 pytestmark = pytest.mark.slow
 API_TOKEN = "e2e-api-token"

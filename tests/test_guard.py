@@ -27,7 +27,7 @@ from bot.rasa.channels.guard import (
     load_texts,
 )
 from bot.rasa.channels.rest import ClientSettings, GuardedRestInput
-from tests.test_privacy import cpr_numbers
+from tests.cpr_strategies import cpr_numbers
 
 TEXTS = load_texts()
 # Sanic warns that the channel's before_server_start listener runs at ASGI start-up here.

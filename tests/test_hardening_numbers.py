@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.booking import ValidateBookingForm
+from bot.actions.forms.booking import ValidateBookingForm
 from bot.booking.slots import candidate_slots, parse_slot_time
 from bot.danish.phone import normalise_danish_mobile
 from bot.danish.when import parse_wish

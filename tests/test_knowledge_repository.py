@@ -76,8 +76,29 @@ def test_search_finds_nothing_in_nonsense(repository: KnowledgeRepository, text:
     assert repository.search(text) == []
 
 
-def test_search_syntax_is_only_words(repository: KnowledgeRepository) -> None:
-    assert repository.search('NEAR(klage" OR "x)')[0].topic == "complaint"
+@pytest.mark.parametrize(
+    ("syntax", "words"),
+    [
+        ('NEAR(klage" OR "x)', "NEAR klage OR x"),
+        ('"klage"', "klage"),
+        ("klage*", "klage"),
+        ("NOT klage", "klage"),
+        ("bostøtte AND gratis", "bostøtte gratis"),
+    ],
+)
+def test_search_syntax_is_only_words(
+    repository: KnowledgeRepository, syntax: str, words: str
+) -> None:
+    """Quotes, brackets, stars and operators find what the same words find, nothing else."""
+    hits = [hit.uid for hit in repository.search(syntax)]
+    assert hits
+    assert hits == [hit.uid for hit in repository.search(words)]
+
+
+def test_search_syntax_still_finds_the_complaint(repository: KnowledgeRepository) -> None:
+    hits = repository.search('NEAR(klage" OR "x)')
+    assert hits[0].topic == "complaint"
+    assert {hit.uid for hit in hits} == {"bostoette.complaint", "forebyggende.complaint"}
 
 
 def test_a_named_service_lists_its_facts(repository: KnowledgeRepository) -> None:

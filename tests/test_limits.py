@@ -19,12 +19,13 @@ import pytest
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.booking import (
+from bot.actions.forms.booking import (
     ActionAskBookingCode,
     ActionBookAppointment,
     ValidateBookingForm,
 )
-from bot.actions.rebooking import ValidateCancelForm, ValidateMoveForm
+from bot.actions.forms.cancel import ValidateCancelForm
+from bot.actions.forms.move import ValidateMoveForm
 from bot.booking.desk import BookingDesk
 from bot.booking.repository import BookingRepository, LimitReached
 from bot.settings import Limits
@@ -256,7 +257,7 @@ def test_the_outbox_keeps_the_sixth_sms_of_a_day_unsent(database: SmsDatabase) -
 async def test_every_move_does_not_send_another_sms(
     desk, real_repository, link: SmsLink, database: SmsDatabase
 ) -> None:
-    from bot.actions.rebooking import ActionMoveAppointment
+    from bot.actions.forms.move import ActionMoveAppointment
 
     booked = desk.book(slot_at(0), "Bostøtte", "fronten", "Mette", PHONE)
     for n in range(1, 9):

@@ -1,21 +1,47 @@
-"""The Rasa server's speed-ups keep Rasa's behaviour: same checks, same classes, same replies."""
+"""The Rasa server's speed-ups keep Rasa's behaviour: same checks, same classes, same replies.
+
+They are installed for one test at a time (the ``rasa_speedups`` fixture), and Rasa's own code
+is back afterwards.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import jsonschema
 import pytest
+import rasa
 from aiohttp import web
 from rasa.core.actions.action import RemoteAction
+from rasa.engine.runner.dask import DaskGraphRunner
 from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
 from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import EndpointConfig
 from sanic import Sanic
 
+from bot.danish.cpr import PLACEHOLDER
 from bot.rasa import compat
+from bot.rasa.channels.guard import Guard
 
-compat.install()
+# What each speed-up replaces, as Rasa ships it.
+PATCHED = {
+    "action_validation": (RemoteAction, "_validate_action_result"),
+    "action_keepalive": (EndpointConfig, "session"),
+    "event_classes": (Event, "resolve_by_type"),
+    "graph_runs": (DaskGraphRunner, "run"),
+}
+RASAS_OWN = {name: vars(owner)[attribute] for name, (owner, attribute) in PATCHED.items()}
+
+
+def replaced() -> set[str]:
+    """The speed-ups whose Rasa code is replaced right now."""
+    return {
+        name
+        for name, (owner, attribute) in PATCHED.items()
+        if vars(owner)[attribute] is not RASAS_OWN[name]
+    }
+
 
 VALID = {
     "events": [
@@ -32,11 +58,56 @@ INVALID = [
 ]
 
 
+def test_rasas_own_code_is_back_after_the_block() -> None:
+    assert set(compat.SPEEDUPS) == set(PATCHED)
+    with compat.installed() as names:
+        assert names == list(compat.SPEEDUPS)
+        assert replaced() == set(PATCHED)
+        # Installing again changes nothing.
+        assert compat.install() == names
+    assert replaced() == set()
+
+
+def test_another_rasa_version_gets_a_warning_and_no_speed_up(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    monkeypatch.setattr(rasa, "__version__", "3.6.20")
+    with caplog.at_level(logging.WARNING, logger=compat.__name__):
+        with compat.installed() as names:
+            assert names == []
+            assert replaced() == set()
+    assert "Rasa 3.6.20 is installed" in caplog.text
+    assert compat.RASA_VERSION in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("disabled", "expected"),
+    [
+        ({"graph_runs"}, {"action_validation", "action_keepalive", "event_classes"}),
+        ({"graph_runs", "event_classes"}, {"action_validation", "action_keepalive"}),
+        ({"all"}, set()),
+    ],
+)
+def test_disabled_speed_ups_are_left_out(disabled: set[str], expected: set[str]) -> None:
+    with compat.installed(disabled) as names:
+        assert set(names) == expected
+        assert replaced() == expected
+    assert replaced() == set()
+
+
+def test_building_the_guard_changes_nothing_in_rasa() -> None:
+    prepared = Guard().prepare("mit cpr-nummer er 010190-1234, hvad nu?")
+    assert prepared.text == f"mit cpr-nummer er {PLACEHOLDER}, hvad nu?"
+    assert replaced() == set()
+
+
+@pytest.mark.usefixtures("rasa_speedups")
 def test_a_valid_action_reply_passes() -> None:
     action = RemoteAction("action_answer_question", None)
     assert action._validate_action_result(VALID) is True
 
 
+@pytest.mark.usefixtures("rasa_speedups")
 @pytest.mark.parametrize("reply", INVALID)
 def test_an_invalid_action_reply_fails_as_in_rasa(reply: dict) -> None:
     # Rasa's own check: jsonschema.validate against the same schema.
@@ -48,6 +119,7 @@ def test_an_invalid_action_reply_fails_as_in_rasa(reply: dict) -> None:
     assert "Failed to validate Action server response" in ours.value.message
 
 
+@pytest.mark.usefixtures("rasa_speedups")
 def test_every_event_type_resolves_to_the_same_class() -> None:
     classes = [c for c in all_subclasses(Event) if getattr(c, "type_name", None)]
     for event_class in classes:
@@ -59,6 +131,7 @@ def test_every_event_type_resolves_to_the_same_class() -> None:
     assert Event.resolve_by_type("slot") is SlotSet
 
 
+@pytest.mark.usefixtures("rasa_speedups")
 def test_unknown_event_types_behave_as_before() -> None:
     assert Event.resolve_by_type("topic") is None
     assert Event.resolve_by_type("no_such_event", default=ActionExecuted) is ActionExecuted
@@ -69,6 +142,7 @@ def test_unknown_event_types_behave_as_before() -> None:
         Event.resolve_by_type("no_such_event")
 
 
+@pytest.mark.usefixtures("rasa_speedups")
 async def test_action_calls_reuse_one_connection(unused_tcp_port: int) -> None:
     peers = []
 
@@ -163,6 +237,7 @@ def _dask_scheduler_run(runner, inputs: dict, targets: list) -> dict:
     return dict(dask.get(graph, targets))
 
 
+@pytest.mark.usefixtures("rasa_speedups")
 @pytest.mark.parametrize(
     "text", ["hvordan søger jeg bostøtte?", "og hvad koster det?", "hej", "", "BPA § 96"]
 )

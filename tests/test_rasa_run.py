@@ -1,38 +1,45 @@
-"""How the Procfile starts the Rasa server: origins reach Rasa as written, never globbed."""
+"""How the Procfile starts the Rasa server, and how the tests start it the same way.
+
+Origins reach Rasa as written, never globbed; the speed-ups are installed by this entry point
+alone.
+"""
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from bot.rasa import run
+from bot.rasa import compat, run
 from bot.rasa.run import cors_arguments
-from tests.conftest import ROOT
+from tests.servers import assistant_ports, expanded, procfile_command
 
-LAUNCHER = ".venv/bin/python -m bot.rasa.run"
+LAUNCHER = [".venv/bin/python", "-m", "bot.rasa.run"]
 
 
 def procfile_words(folder: Path, origins: str) -> list[str]:
-    """The words the shell hands the Procfile's rasa command, run in ``folder``."""
-    line = next(
-        line
-        for line in (ROOT / "Procfile").read_text(encoding="utf-8").splitlines()
-        if line.startswith("rasa:")
-    )
-    command = line.split(":", 1)[1].strip()
-    assert command.startswith(LAUNCHER)
-    printed = subprocess.run(
-        ["/bin/sh", "-c", "printf '%s\\n'" + command[len(LAUNCHER) :]],
-        cwd=folder,
-        env={"CORS_ORIGINS": origins, "BOT_HOST": "127.0.0.1", "BOT_PORT": "5005"},
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return printed.stdout.splitlines()
+    """The arguments the shell hands the Procfile's Rasa launcher, run in ``folder``."""
+    env = {"CORS_ORIGINS": origins, "BOT_HOST": "127.0.0.1", "BOT_PORT": "5005"}
+    words = expanded(procfile_command("rasa"), env, cwd=folder)
+    assert words[:3] == LAUNCHER
+    return words[3:]
+
+
+def test_the_tests_start_rasa_with_the_procfiles_command_on_their_own_port(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("CORS_ORIGINS", "RASA_API_TOKEN", "RASA_MODEL", "RASA_ENDPOINTS"):
+        monkeypatch.delenv(name, raising=False)
+    ports = assistant_ports(tmp_path, {"RASA_API_TOKEN": "hemmelig-nøgle"})
+    words = expanded(procfile_command("rasa"), ports.env)
+    assert words == [
+        *LAUNCHER, "run", "--model", "models/assistant.tar.gz", "--interface", "127.0.0.1",
+        "--port", str(ports.bot_port), "--endpoints", "endpoints.yml",
+        "--credentials", "credentials.yml", "--cors", "",
+        "--enable-api", "--auth-token", "hemmelig-nøgle",
+    ]  # fmt: skip
+    assert ports.env["ACTION_PORT"] == str(ports.action_port)
 
 
 def test_a_star_is_not_expanded_by_the_shell(tmp_path: Path) -> None:
@@ -67,11 +74,41 @@ def test_cors_arguments(argv: list[str], expected: list[str]) -> None:
     assert cors_arguments(argv) == expected
 
 
-def test_rasa_gets_the_split_origins(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def rasa_main(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, object]]:
+    """Rasa's entry point and the speed-up installer, replaced by a log of their calls."""
     import rasa.__main__
 
-    seen: list[list[str]] = []
-    monkeypatch.setattr(rasa.__main__, "main", lambda: seen.append(list(sys.argv)))
+    calls: list[tuple[str, object]] = []
+    monkeypatch.setattr(rasa.__main__, "main", lambda: calls.append(("rasa", list(sys.argv))))
+    monkeypatch.setattr(compat, "install", lambda disabled=(): calls.append(("install", disabled)))
+    return calls
+
+
+def test_rasa_gets_the_split_origins(
+    monkeypatch: pytest.MonkeyPatch, rasa_main: list[tuple[str, object]]
+) -> None:
     monkeypatch.setattr(sys, "argv", ["bot.rasa.run", "run", "--cors", "https://a.dk *"])
     run.main()
-    assert seen == [["rasa", "run", "--cors", "https://a.dk"]]
+    assert rasa_main[-1] == ("rasa", ["rasa", "run", "--cors", "https://a.dk"])
+
+
+def test_the_server_gets_the_speed_ups_before_rasa_starts(
+    monkeypatch: pytest.MonkeyPatch, rasa_main: list[tuple[str, object]]
+) -> None:
+    monkeypatch.setenv("FRONTEN_SPEEDUPS_DISABLE", "graph_runs, event_classes")
+    monkeypatch.setattr(sys, "argv", ["bot.rasa.run", "run", "--port", "5005"])
+    run.main()
+    assert rasa_main == [
+        ("install", frozenset({"graph_runs", "event_classes"})),
+        ("rasa", ["rasa", "run", "--port", "5005"]),
+    ]
+
+
+@pytest.mark.parametrize("argv", [["--version"], ["train", "--fixed-model-name", "x"], []])
+def test_commands_that_serve_nothing_get_no_speed_up(
+    monkeypatch: pytest.MonkeyPatch, rasa_main: list[tuple[str, object]], argv: list[str]
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["bot.rasa.run", *argv])
+    run.main()
+    assert rasa_main == [("rasa", ["rasa", *argv])]

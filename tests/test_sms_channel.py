@@ -11,8 +11,7 @@ import itertools
 import json
 import logging
 import time
-from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, Optional
+from typing import Any, Callable, Dict, Optional
 
 import pytest
 from sanic import Sanic
@@ -27,7 +26,7 @@ from bot.sms.repository import Numbers, OptOuts, Outbox, SmsDatabase
 from bot.sms.settings import SmsSettings
 from bot.sms.signature import WeakSecretError
 from bot.sms.templates import Templates
-from tests.fake_gateway import FakeGateway, fake_gateway
+from tests.fake_gateway import FakeGateway
 from tests.sms_support import (
     CITIZEN,
     RECEIVER,
@@ -43,24 +42,6 @@ from tests.sms_support import (
 URL = "/webhooks/gatewayapi/webhook"
 TEMPLATES = Templates()
 _apps = itertools.count()
-
-
-@pytest.fixture(scope="module")
-def gateway(tmp_path_factory) -> Iterator[FakeGateway]:
-    with fake_gateway(tmp_path_factory.mktemp("gateway")) as fake:
-        yield fake
-
-
-@pytest.fixture(autouse=True)
-def clean_gateway(gateway: FakeGateway) -> None:
-    gateway.reset()
-
-
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[SmsDatabase]:
-    database = SmsDatabase(tmp_path / "sms.db")
-    yield database
-    database.close()
 
 
 def make_app(

@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import time
 import uuid
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Dict, Iterator, List
+from typing import Any, Callable, Iterator, List
 
 import pytest
 import requests
@@ -23,37 +21,11 @@ from bot.sms import gsm
 from bot.sms.repository import Outbox, SmsDatabase
 from tests.conftest import CPH
 from tests.fake_gateway import FakeGateway, fake_gateway
-from tests.servers import BIN, ROOT, assistant
+from tests.servers import assistant, sms_worker
 from tests.sms_support import SENDER_SECRET, TOKEN, WEBHOOK_SECRET, sign, webhook_body
 from tests.test_e2e import ask, book_over_rest, texts
 
 pytestmark = pytest.mark.slow
-
-
-@contextmanager
-def sms_worker(env: Dict[str, str], log: Path) -> Iterator[subprocess.Popen]:
-    """Runs ``python -m bot.sms worker`` until the block ends."""
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [str(BIN / "python"), "-m", "bot.sms", "worker"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + 60
-            while "SMS worker started" not in log.read_text():
-                if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the SMS worker did not start:\n{log.read_text()}")
-                time.sleep(0.2)
-            yield process
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
 
 
 class Setup:

@@ -2,28 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Iterator, List
+from typing import List
 
 import pytest
 
 from bot.sms.gateway import GatewayClient, GatewayError
 from bot.sms.settings import SmsSettings
-from tests.fake_gateway import FakeGateway, fake_gateway
+from tests.fake_gateway import FakeGateway
 from tests.servers import free_port
 from tests.sms_support import TOKEN
 
 MSISDN = "4520123456"
-
-
-@pytest.fixture(scope="module")
-def gateway(tmp_path_factory) -> Iterator[FakeGateway]:
-    with fake_gateway(tmp_path_factory.mktemp("gateway")) as fake:
-        yield fake
-
-
-@pytest.fixture(autouse=True)
-def clean_gateway(gateway: FakeGateway) -> None:
-    gateway.reset()
 
 
 class Sleeps:

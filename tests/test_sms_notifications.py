@@ -5,15 +5,16 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, List, Optional
 
 import pytest
 from click.testing import CliRunner
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from bot.actions.booking import ActionBookAppointment, ValidateBookingForm
-from bot.actions.rebooking import ActionCancelAppointment, ActionMoveAppointment
+from bot.actions.forms.booking import ActionBookAppointment, ValidateBookingForm
+from bot.actions.forms.cancel import ActionCancelAppointment
+from bot.actions.forms.move import ActionMoveAppointment
 from bot.booking.repository import Booking, BookingRepository
 from bot.sms.cli import cli
 from bot.sms.contact import ContactBook
@@ -25,7 +26,7 @@ from bot.sms.settings import SmsSettings
 from bot.sms.templates import Templates
 from bot.sms.worker import SKIPPED_CHANGED, SKIPPED_OPTED_OUT, Worker
 from tests.conftest import CPH, responses
-from tests.fake_gateway import FakeGateway, fake_gateway
+from tests.fake_gateway import FakeGateway
 from tests.sms_support import SENDER_SECRET, TOKEN
 from tests.test_actions_booking import DOMAIN, FILLED, TUESDAY_9
 
@@ -34,24 +35,6 @@ PHONE = "20123456"
 MSISDN = 4520123456
 SMS_KEY = sender_key(str(MSISDN), SENDER_SECRET)
 THURSDAY_10 = dt.datetime(2026, 11, 26, 10, 30, tzinfo=CPH)
-
-
-@pytest.fixture(scope="module")
-def gateway(tmp_path_factory) -> Iterator[FakeGateway]:
-    with fake_gateway(tmp_path_factory.mktemp("gateway")) as fake:
-        yield fake
-
-
-@pytest.fixture(autouse=True)
-def clean_gateway(gateway: FakeGateway) -> None:
-    gateway.reset()
-
-
-@pytest.fixture
-def database(tmp_path: Path) -> Iterator[SmsDatabase]:
-    database = SmsDatabase(tmp_path / "sms.db")
-    yield database
-    database.close()
 
 
 @pytest.fixture

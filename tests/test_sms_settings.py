@@ -7,7 +7,6 @@ import os
 import subprocess
 import time
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from click.testing import CliRunner
@@ -16,8 +15,8 @@ from bot.settings import PROJECT_ROOT
 from bot.sms.cli import cli
 from bot.sms.repository import Outbox, SmsDatabase
 from bot.sms.settings import SmsSettings
-from tests.fake_gateway import FakeGateway, fake_gateway
-from tests.servers import BIN, ROOT
+from tests.fake_gateway import FakeGateway
+from tests.servers import ROOT, procfile_command, shell
 from tests.sms_support import SENDER_SECRET, TOKEN
 
 VARIABLES = (
@@ -78,12 +77,6 @@ def test_webhook_freshness_from_the_environment(clean_env: pytest.MonkeyPatch) -
         SmsSettings.from_env()
 
 
-@pytest.fixture(scope="module")
-def gateway(tmp_path_factory) -> Iterator[FakeGateway]:
-    with fake_gateway(tmp_path_factory.mktemp("gateway")) as fake:
-        yield fake
-
-
 def test_the_send_command_sends_what_is_due(
     clean_env: pytest.MonkeyPatch, tmp_path: Path, gateway: FakeGateway
 ) -> None:
@@ -121,7 +114,7 @@ def test_an_unconfigured_worker_idles_instead_of_stopping_the_others(tmp_path: P
     log = tmp_path / "worker.log"
     with log.open("w") as out:
         process = subprocess.Popen(
-            [str(BIN / "python"), "-m", "bot.sms", "worker"],
+            shell(procfile_command("sms")),
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )  # fmt: skip
         try:

@@ -16,7 +16,10 @@ from bot.web.settings import WebSettings
 from bot.web.staff import BAD_DATE, booking_json
 
 # Sanic warns that start/stop listeners run "as early/late as possible" under ASGI.
-pytestmark = pytest.mark.filterwarnings("ignore:You have set a listener:UserWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:You have set a listener:UserWarning"),
+    pytest.mark.usefixtures("forget_apps"),
+]
 
 RULES = {
     "timezone": "Europe/Copenhagen",
@@ -83,15 +86,6 @@ def make_app(db_path: Path, **kwargs: Any) -> Sanic:
     } | kwargs
     # A fresh connection per server start: the app closes it when the server stops.
     return create_app(lambda: BookingRepository(db_path, CPH), **options)
-
-
-@pytest.fixture(autouse=True)
-def forget_apps() -> Iterator[None]:
-    """Drops the apps a test built from Sanic's process-wide registry."""
-    before = set(Sanic._app_registry)
-    yield
-    for name in set(Sanic._app_registry) - before:
-        del Sanic._app_registry[name]
 
 
 @pytest.fixture

@@ -27,14 +27,16 @@ from tests.test_web_staff import (
     SECRET,
     USER,
     Waits,
-    forget_apps,  # noqa: F401 - the autouse fixture that forgets the apps built here
     form_token,
     get,
     make_app,
     session_of,
 )
 
-pytestmark = pytest.mark.filterwarnings("ignore:You have set a listener:UserWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:You have set a listener:UserWarning"),
+    pytest.mark.usefixtures("forget_apps"),
+]
 
 
 class Monotonic:

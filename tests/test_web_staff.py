@@ -26,7 +26,10 @@ from bot.web.sessions import SessionSigner, credential_fingerprint
 from bot.web.settings import WebSettings
 from tests.conftest import ROOT
 
-pytestmark = pytest.mark.filterwarnings("ignore:You have set a listener:UserWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:You have set a listener:UserWarning"),
+    pytest.mark.usefixtures("forget_apps"),
+]
 
 CONFIG = parse_config(
     {
@@ -44,14 +47,6 @@ SECRET = "s" * 40
 STAFF_TOKEN = "staff-token-for-scripts"
 PAGES = ["/staff", "/staff/", "/staff?q=bostøtte", "/staff/today", "/staff/unanswered"]
 PAGES += ["/staff/feedback"]
-
-
-@pytest.fixture(autouse=True)
-def forget_apps() -> Iterator[None]:
-    before = set(Sanic._app_registry)
-    yield
-    for name in set(Sanic._app_registry) - before:
-        del Sanic._app_registry[name]
 
 
 @pytest.fixture

@@ -5,19 +5,29 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
+import sqlite_utils
+import yaml
+from hypothesis import given
 from sanic import Sanic
 
 from bot.booking import BookingRepository, parse_config
 from bot.insights import InsightsRepository
+from bot.knowledge import load_knowledge
+from bot.knowledge.build import build_database
 from bot.web import create_app
 from bot.web.app import REQUEST_MAX_SIZE
 from bot.web.settings import DEFAULT_BOT_URL, WebSettings
-from bot.web.widget import MAX_BODY, STATIC
+from bot.web.widget import MAX_BODY, STATIC, WIDGET_TEXTS, parse_rating
+from tests.conftest import FIXTURES
+from tests.cpr_strategies import cpr_numbers
 
-pytestmark = pytest.mark.filterwarnings("ignore:You have set a listener:UserWarning")
+pytestmark = [
+    pytest.mark.filterwarnings("ignore:You have set a listener:UserWarning"),
+    pytest.mark.usefixtures("forget_apps"),
+]
 
 CONFIG = parse_config(
     {
@@ -39,14 +49,6 @@ RATING = {
     "question": "hvad koster BPA?",
     "message": "Det står der ikke noget om.\nKilde: X, afsnittet »Y«.",
 }
-
-
-@pytest.fixture(autouse=True)
-def forget_apps() -> Iterator[None]:
-    before = set(Sanic._app_registry)
-    yield
-    for name in set(Sanic._app_registry) - before:
-        del Sanic._app_registry[name]
 
 
 @pytest.fixture
@@ -128,12 +130,79 @@ async def test_no_other_files_are_served(app: Sanic, url: str) -> None:
     assert "import" not in response.text
 
 
+async def test_the_widget_is_served_with_its_texts(app: Sanic) -> None:
+    texts = yaml.safe_load(WIDGET_TEXTS.read_text(encoding="utf-8"))
+    _, response = await app.asgi_client.get("/widget.js")
+    [served] = re.findall(r"const TEXT = (\{.*\});", response.text)
+    assert json.loads(served) == texts and texts["launcher"] == "Chat med Fronten"
+    _, same = await app.asgi_client.get("/static/widget.js")
+    assert same.text == response.text
+
+
+def test_the_widget_script_holds_no_danish_text() -> None:
+    # Its labels live in widget_texts.yml, its phone number in the knowledge base.
+    script = (STATIC / "widget.js").read_text(encoding="utf-8")
+    assert not re.search("[æøåÆØÅ]", script)
+    assert "Fronten på" not in script and "Prøv igen" not in script
+
+
 def test_the_widget_never_builds_html_from_text() -> None:
     script = (STATIC / "widget.js").read_text(encoding="utf-8")
     for forbidden in ("innerHTML", "outerHTML", "insertAdjacentHTML", "document.write", "eval("):
         assert forbidden not in script
     assert "new Function" not in script and 'setAttribute("style"' not in script
-    assert "textContent" in script and "44 77 34 43" in script
+    # The phone number in the widget's own notices comes from /widget/contact.json.
+    assert "textContent" in script and '"widget/contact.json"' in script
+
+
+# ---------------------------------------------------------------- the contact point
+
+
+@pytest.fixture
+def knowledge_db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The fixture knowledge base as a file, found through ``KNOWLEDGE_DB`` as in production."""
+    path = tmp_path / "knowledge.db"
+    build_database(load_knowledge(FIXTURES / "knowledge"), sqlite_utils.Database(path)).close()
+    monkeypatch.setenv("KNOWLEDGE_DB", str(path))
+    return path
+
+
+async def test_the_widget_reads_the_contact_point_from_the_knowledge_base(
+    app: Sanic, knowledge_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MUNICIPALITY", "Ballerup")
+    _, response = await app.asgi_client.get("/widget/contact.json", headers={"Origin": SITE})
+    assert response.status == 200 and response.json == {
+        "name": "Fronten",
+        "phone": "44 77 34 43",
+        "email": "ss-front@balk.dk",
+        "address": "Parkvej 10, 2750 Ballerup",
+        "source": "Ny kvalitetsstandard",
+        "section": "Kontakt",
+    }
+    # Public facts: any site that embeds the widget may read them, without cookies.
+    assert response.headers["access-control-allow-origin"] == "*"
+    assert "set-cookie" not in response.headers
+
+
+async def test_a_municipality_without_a_contact_point_gets_no_phone_number(
+    app: Sanic, knowledge_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Gladsaxe's knowledge holds no contact point (contact ids are unique across
+    # municipalities, and Fronten's and the general one are Ballerup's), so the widget
+    # must not fall back to Ballerup's number: the route says 404 and the notices name none.
+    monkeypatch.setenv("MUNICIPALITY", "Gladsaxe")
+    _, response = await app.asgi_client.get("/widget/contact.json")
+    assert response.status == 404 and set(response.json) == {"error"}
+    assert "44 77" not in response.text
+
+
+async def test_the_contact_route_is_a_server_error_without_a_knowledge_base(
+    app: Sanic, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KNOWLEDGE_DB", str(tmp_path / "missing.db"))
+    _, response = await app.asgi_client.get("/widget/contact.json")
+    assert response.status == 500 and set(response.json) == {"error"}
 
 
 # ---------------------------------------------------------------- ratings
@@ -276,3 +345,15 @@ def test_a_short_session_secret_turns_login_off(monkeypatch: pytest.MonkeyPatch)
     monkeypatch.setenv("STAFF_PASSWORD", "x")
     settings = WebSettings.from_env()
     assert settings.session_secret is None and not settings.login_configured
+
+
+@given(number=cpr_numbers())
+def test_no_cpr_spelling_reaches_a_stored_rating(number: tuple[str, str]) -> None:
+    # The feedback table (insights) stores what the widget sends, which never passed the
+    # chat channel's guard.
+    spelt, digits = number
+    body = RATING | {"question": f"mit cpr er {spelt}, hvad nu?", "message": f"Svar {spelt}"}
+    rating = parse_rating(json.dumps(body).encode())
+    assert rating is not None
+    for stored_text in (rating.question, rating.answer):
+        assert digits not in re.sub(r"\D", "", stored_text)

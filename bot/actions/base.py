@@ -3,27 +3,18 @@
 from __future__ import annotations
 
 import json
-import threading
 from abc import ABC, abstractmethod
 from typing import Any
 
 from rasa_sdk import Action
 
 from bot.knowledge import KnowledgeRepository
-from bot.settings import Settings
+from bot.services import open_knowledge
+from bot.shared import Shared
 
-_lock = threading.Lock()
-_default: KnowledgeRepository | None = None
-
-
-def default_repository() -> KnowledgeRepository:
-    """The process-wide repository, opened on first use (never at import time)."""
-    global _default
-    with _lock:
-        if _default is None:
-            settings = Settings.from_env()
-            _default = KnowledgeRepository.open(settings.knowledge_db, settings.municipality)
-        return _default
+# The action server's repository, opened on first use (never at import time); the server's
+# entry point sets it from the settings it read.
+default_repository: Shared[KnowledgeRepository] = Shared(open_knowledge)
 
 
 class KnowledgeAction(Action, ABC):

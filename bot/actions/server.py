@@ -12,6 +12,11 @@ import os
 from rasa_sdk import endpoint
 
 from bot.actions.base import default_repository
+from bot.booking.desk import default_desk
+from bot.insights import shared_insights
+from bot.services import booking_desk, open_insights, open_knowledge, open_sms
+from bot.settings import Config
+from bot.sms.hooks import SmsLink, default_sms_link
 
 logger = logging.getLogger(__name__)
 
@@ -24,13 +29,29 @@ def warm_up() -> None:
         logger.exception("Could not prepare the answerer; it is built on first use")
 
 
+def share(config: Config) -> None:
+    """Makes the actions' process-wide services use these settings (each opened on first use).
+
+    rasa_sdk builds the actions itself, so they reach their services through these.
+    """
+    default_repository.build_with(lambda: open_knowledge(config.paths))
+    default_desk.build_with(lambda: booking_desk(config.paths, config.limits))
+    shared_insights.build_with(lambda: open_insights(config.paths))
+    default_sms_link.build_with(
+        lambda: SmsLink(lambda: open_sms(config.sms), notifications=bool(config.sms.token))
+    )
+
+
 def main() -> None:
     """Runs the action server for ``bot.actions`` (``ACTION_HOST``, ``ACTION_PORT``)."""
+    config = Config.from_env()
+    share(config)
     warm_up()
-    os.environ["SANIC_HOST"] = os.environ.get("ACTION_HOST", "127.0.0.1")
+    # rasa_sdk takes its host only from this variable (a documented exception).
+    os.environ["SANIC_HOST"] = config.servers.action_host
     endpoint.run(
         action_package_name="bot.actions",
-        port=int(os.environ.get("ACTION_PORT", "5055")),
+        port=config.servers.action_port,
         # Only the Rasa server calls the action server; browsers never do.
         cors_origins=[],
     )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -11,7 +10,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
-from bot.settings import PROJECT_ROOT
+from bot.settings import Settings
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -30,7 +29,8 @@ class BookingTopic:
 
     Attributes:
         id: Stable identifier, e.g. ``bostoette``.
-        label: The button text and what staff see, e.g. ``Bostøtte``.
+        label: The button text and what staff see, e.g. ``Bostøtte``. The catch-all's
+            button title comes from domain.yml (``utter_button_topic_other``).
         service: The knowledge base service it concerns, so questions asked during the
             booking can be answered about it; None for general topics.
         words: Other ways citizens name the topic, matched case-insensitively.
@@ -43,7 +43,9 @@ class BookingTopic:
     words: tuple[str, ...] = ()
 
 
-OTHER_TOPIC = BookingTopic(id="andet", label="Andet")
+# The catch-all a file may leave out. Citizens see its title from domain.yml; its label
+# (what staff see when the file names none) is its id, as no Danish text lives here.
+OTHER_TOPIC = BookingTopic(id="andet", label="andet")
 
 
 @dataclass(frozen=True)
@@ -77,8 +79,7 @@ class BookingConfig:
     @classmethod
     def from_env(cls) -> BookingConfig:
         """Loads the file named by ``BOOKING_CONFIG`` (default ``config/fronten_slots.yml``)."""
-        value = Path(os.environ.get("BOOKING_CONFIG", "config/fronten_slots.yml"))
-        return load_config(value if value.is_absolute() else PROJECT_ROOT / value)
+        return load_config(Settings.from_env().booking_config)
 
 
 def load_config(path: Path) -> BookingConfig:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from dataclasses import dataclass
 from typing import Callable, Collection
 
@@ -20,6 +19,7 @@ from bot.booking.repository import (
 from bot.booking.slots import candidate_slots, nearest_free
 from bot.danish.when import Wish
 from bot.settings import Limits
+from bot.shared import Shared
 
 OFFER_LIMIT = 5
 
@@ -77,8 +77,9 @@ class BookingDesk:
     @classmethod
     def from_env(cls) -> BookingDesk:
         """A desk with the configuration and database named by the environment."""
-        config = BookingConfig.from_env()
-        return cls(BookingRepository.from_env(config.timezone), config)
+        from bot.services import booking_desk  # builds every shared service
+
+        return booking_desk()
 
     def now(self) -> dt.datetime:
         """The current time in Fronten's zone."""
@@ -228,14 +229,5 @@ class BookingDesk:
         return self.repository.move(reference, phone, start, self.end(start), self.config.capacity)
 
 
-_lock = threading.Lock()
-_default: BookingDesk | None = None
-
-
-def default_desk() -> BookingDesk:
-    """The process-wide desk, opened on first use (never at import time)."""
-    global _default
-    with _lock:
-        if _default is None:
-            _default = BookingDesk.from_env()
-        return _default
+# The action server's desk, opened on first use (never at import time).
+default_desk: Shared[BookingDesk] = Shared(lambda: BookingDesk.from_env())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import os
 import sqlite3
 import threading
 from dataclasses import dataclass
@@ -16,7 +15,6 @@ import sqlite_utils
 
 from bot.booking.reference import new_reference, normalise_reference
 from bot.danish.phone import normalise_danish_mobile
-from bot.settings import PROJECT_ROOT, Settings
 
 MEETINGS = ("fronten", "telefon")
 BUSY_TIMEOUT_SECONDS = 10.0
@@ -153,11 +151,9 @@ class BookingRepository:
             A repository; the data folder is created if needed.
 
         """
-        default = Settings.from_env().data_dir / "bookings.db"
-        path = Path(os.environ.get("BOOKING_DB", str(default)))
-        path = path if path.is_absolute() else PROJECT_ROOT / path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return cls(path, timezone)
+        from bot.services import open_bookings  # builds every shared service
+
+        return open_bookings(timezone=timezone)
 
     @_serialised
     def close(self) -> None:

@@ -5,6 +5,9 @@ med?", "min søn skal flytte til et botilbud" and "kan det være nok med en enke
 mention appointments, moving and talks, but ask a question: they must be answered, not
 start a form. A request names the act (book, bestil, aflys, flyt …) together with what is
 booked (a time, a talk, an appointment), or is a short message with nothing else in it.
+
+Inside the booking form, :func:`meeting_choice` reads whether the citizen wants to meet
+at the office or by phone.
 """
 
 from __future__ import annotations
@@ -16,6 +19,9 @@ from bot.danish.text import fold
 BOOK = "book_appointment"
 CANCEL = "cancel_appointment"
 MOVE = "move_appointment"
+# The booking_meeting slot's values (and the meeting buttons' payloads).
+IN_PERSON = "fronten"
+BY_PHONE = "telefon"
 
 # Short messages ("tid til samtale", "aflys tak") are requests when the classifier says so.
 SHORT_REQUEST_WORDS = 4
@@ -71,3 +77,31 @@ def is_request(text: str, intent: str) -> bool:
     if pattern.search(folded):
         return True
     return len(folded.split()) <= SHORT_REQUEST_WORDS and "?" not in folded
+
+
+_BY_PHONE = re.compile(r"\b(telefon\w*|tlf|ring\w*|opkald)\b")
+# Folded words for meeting in person; the office's street is added from its address.
+_IN_PERSON = r"fronten|moed\w*|mode|fremmoede|fysisk|personligt|komme ind|kontoret"
+_STREET = re.compile(r"[^\d,]+")
+
+
+def meeting_choice(text: str, address: str = "") -> str | None:
+    """How the citizen wants to meet: at the office or by phone.
+
+    Args:
+        text: The citizen's answer, or a meeting button's payload.
+        address: The office's address from the knowledge base (street, number, postcode);
+            its street name also means meeting in person.
+
+    Returns:
+        :data:`IN_PERSON` or :data:`BY_PHONE`, or None when the answer names neither or both.
+
+    """
+    folded = fold(text)
+    street = _STREET.match(fold(address).strip())
+    words = _IN_PERSON + (f"|{re.escape(street.group().strip())}" if street else "")
+    by_phone = bool(_BY_PHONE.search(folded))
+    in_person = bool(re.search(rf"\b({words})\b", folded))
+    if by_phone == in_person:
+        return None
+    return BY_PHONE if by_phone else IN_PERSON

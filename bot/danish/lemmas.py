@@ -15,7 +15,6 @@ import gzip
 import itertools
 import json
 import re
-import threading
 from array import array
 from pathlib import Path
 from typing import Dict, Iterable, Iterator, List, Optional, Tuple
@@ -25,6 +24,8 @@ from spacy.language import Language
 from spacy.strings import get_string_id
 from spacy.tokens import Doc
 from spacy.util import registry
+
+from bot.shared import Shared
 
 PIPE_NAME = "compact_lookup_lemmatizer"
 TABLE = "lemma_lookup"
@@ -115,17 +116,8 @@ class LemmaTable:
         return sum(a.itemsize * len(a) for a in arrays) + len(self._blob.encode("utf-8"))
 
 
-_shared: Optional[LemmaTable] = None
-_shared_lock = threading.Lock()
-
-
-def shared_danish_table() -> LemmaTable:
-    """The process-wide Danish table, read on first use."""
-    global _shared
-    with _shared_lock:
-        if _shared is None:
-            _shared = LemmaTable.danish()
-        return _shared
+# The process-wide Danish table, read on first use.
+shared_danish_table: Shared[LemmaTable] = Shared(LemmaTable.danish)
 
 
 class CompactLookupLemmatizer:

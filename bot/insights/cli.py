@@ -1,15 +1,14 @@
-"""Housekeeping of ratings and missed questions: ``python -m bot.insights purge``."""
+"""``fronten insights``: housekeeping of ratings and missed questions."""
 
 from __future__ import annotations
 
-import datetime as dt
-import os
+from contextlib import closing
 
 import click
 
-from bot.insights.repository import InsightsRepository
-
-DEFAULT_RETENTION_DAYS = 90
+from bot.cli_tools import cutoff, purge_options
+from bot.services import open_insights
+from bot.settings import Retention
 
 
 @click.group()
@@ -18,24 +17,18 @@ def cli() -> None:
 
 
 @cli.command("purge")
-@click.option(
-    "--days",
-    type=click.IntRange(min=0),
-    default=lambda: int(os.environ.get("INSIGHTS_RETENTION_DAYS", str(DEFAULT_RETENTION_DAYS))),
-    show_default=f"INSIGHTS_RETENTION_DAYS or {DEFAULT_RETENTION_DAYS}",
-    help="Delete ratings and missed questions older than this many days.",
+@purge_options(
+    lambda: Retention.from_env().insights_days,
+    f"INSIGHTS_RETENTION_DAYS or {Retention.insights_days}",
+    "ratings and missed questions stored",
 )
-@click.option("--dry-run", is_flag=True, help="Only count what would be deleted.")
 def purge_command(days: int, dry_run: bool) -> None:
     """Delete ratings and missed questions stored more than N days ago."""
-    cutoff = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) - dt.timedelta(days=days)
-    repository = InsightsRepository.from_env()
-    try:
+    before = cutoff(days)
+    with closing(open_insights()) as repository:
         if dry_run:
-            count = repository.count_before(cutoff)
-            click.echo(f"Would delete {count} rating(s) and missed question(s) before {cutoff}.")
+            count = repository.count_before(before)
+            click.echo(f"Would delete {count} rating(s) and missed question(s) before {before}.")
         else:
-            count = repository.purge(cutoff)
-            click.echo(f"Deleted {count} rating(s) and missed question(s) stored before {cutoff}.")
-    finally:
-        repository.close()
+            count = repository.purge(before)
+            click.echo(f"Deleted {count} rating(s) and missed question(s) stored before {before}.")

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
 import sqlite3
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 import sqlite_utils
 
-from bot.settings import PROJECT_ROOT, Settings
+from bot.shared import Shared
 
 RATINGS = ("up", "down")
 # Citizens' text is kept short: enough for staff to see the question, no life stories.
@@ -117,11 +115,9 @@ class InsightsRepository:
             A repository; the data folder is created if needed.
 
         """
-        default = Settings.from_env().data_dir / "insights.db"
-        path = Path(os.environ.get("INSIGHTS_DB", str(default)))
-        path = path if path.is_absolute() else PROJECT_ROOT / path
-        path.parent.mkdir(parents=True, exist_ok=True)
-        return cls(path)
+        from bot.services import open_insights  # builds every shared service
+
+        return open_insights()
 
     def close(self) -> None:
         """Closes the connection."""
@@ -238,14 +234,5 @@ def _with_time(row: dict[str, Any]) -> dict[str, Any]:
     return {**row, "created_at": dt.datetime.fromisoformat(row["created_at"])}
 
 
-_lock = threading.Lock()
-_shared: InsightsRepository | None = None
-
-
-def shared_insights() -> InsightsRepository:
-    """The process-wide repository for the action server, opened on first use."""
-    global _shared
-    with _lock:
-        if _shared is None:
-            _shared = InsightsRepository.from_env()
-        return _shared
+# The action server's repository, opened on first use.
+shared_insights: Shared[InsightsRepository] = Shared(lambda: InsightsRepository.from_env())

@@ -376,9 +376,7 @@ class Answerer:
         facts = [s for s in ranked if s.candidate.service_id]
         topic = self._frame_topic(text, context)
         on_topic = [s for s in facts if s.candidate.topic == topic]
-        if topic and (
-            not on_topic or facts[0].score - on_topic[0].score < FRAME_OVERRULE_MARGIN
-        ):
+        if topic and (not on_topic or facts[0].score - on_topic[0].score < FRAME_OVERRULE_MARGIN):
             # "hvem kan få BPA?": with the name left out only the question's frame is left,
             # and the intent read from it is the best evidence of what is asked, unless
             # the frame's own words point clearly to another kind ("hvad er formålet …").

@@ -224,13 +224,15 @@ class Assistant:
 
     def __enter__(self) -> Assistant:
         port = _free_port()
-        env = {
-            **os.environ,
-            "MUNICIPALITY": self.municipality,
-            "ACTION_HOST": "127.0.0.1",
-            "ACTION_PORT": str(port),
-            "BOT_DATA_DIR": os.environ.get("BOT_DATA_DIR", str(self.project / "var")),
-        }
+        # The action server gets this process's environment, with its own port and files
+        # (a documented exception to reading settings only in bot/settings.py).
+        env = dict(os.environ)
+        env.update(
+            MUNICIPALITY=self.municipality,
+            ACTION_HOST="127.0.0.1",
+            ACTION_PORT=str(port),
+            BOT_DATA_DIR=env.get("BOT_DATA_DIR", str(self.project / "var")),
+        )
         # Ratings and missed questions of a measurement never reach the real insights file.
         env["INSIGHTS_DB"] = str(Path(tempfile.mkdtemp()) / "insights.db")
         env["BOOKING_DB"] = str(Path(tempfile.mkdtemp()) / "bookings.db")

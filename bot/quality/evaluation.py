@@ -68,10 +68,20 @@ async def evaluate(model: Path, data: Path) -> Evaluation:
     )
 
 
-def main() -> None:
-    """Prints the report and the F1 figures."""
-    data = Path(sys.argv[1] if len(sys.argv) > 1 else "tests/data/nlu_heldout.yml")
-    model = Path(sys.argv[2] if len(sys.argv) > 2 else "models/assistant.tar.gz")
+DEFAULT_DATA = Path("tests/data/nlu_heldout.yml")
+DEFAULT_MODEL = Path("models/assistant.tar.gz")
+
+
+def main(data: Path | None = None, model: Path | None = None) -> None:
+    """Prints the report and the F1 figures (``fronten evaluate [DATA] [MODEL]``).
+
+    Args:
+        data: The held-out NLU file; default the command line's first argument.
+        model: The trained model; default the command line's second argument.
+
+    """
+    data = data or Path(sys.argv[1] if len(sys.argv) > 1 else DEFAULT_DATA)
+    model = model or Path(sys.argv[2] if len(sys.argv) > 2 else DEFAULT_MODEL)
     result = asyncio.run(evaluate(model, data))
     print(result.report())
     print(f"intent F1 (weighted): {result.weighted_f1:.3f}  (macro): {result.macro_f1:.3f}")

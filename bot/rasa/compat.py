@@ -2,7 +2,8 @@
 
 Profiling the server under load (``py-spy``; see ``bench/README.md``) showed where Rasa
 3.6.21 spends time that buys nothing. Each speed-up keeps Rasa's behaviour, and each can be
-switched off by name for measuring (``FRONTEN_SPEEDUPS_DISABLE=graph_runs,...``):
+switched off by name for measuring (``FRONTEN_SPEEDUPS_DISABLE=graph_runs,...``, read into
+``RasaSettings.speedups_disabled``):
 
 - ``action_validation``: every custom action's reply is checked with ``jsonschema.validate``,
   which first checks the constant schema itself against the JSON Schema meta-schema: more
@@ -19,8 +20,11 @@ switched off by name for measuring (``FRONTEN_SPEEDUPS_DISABLE=graph_runs,...``)
   message through dask's scheduler, whose bookkeeping cost more than some of the
   components. ``dask.core.get`` evaluates the same graph, node after node, without it.
 
-:func:`install` is idempotent; the guard calls it when the channels are built, before the
-model and the tracker store are loaded.
+:func:`install` is called by the Rasa entry point alone (``bot/rasa/run.py``), before Rasa
+loads anything, and only patches the Rasa version the speed-ups were written for
+(:data:`RASA_VERSION`): on any other, it logs a warning and patches nothing. Building a
+channel or a guard changes nothing in Rasa. :func:`uninstall` puts Rasa's own code back, and
+:func:`installed` patches for the length of a ``with`` block (the tests' fixture).
 
 :func:`configure_server` sets what the Sanic app must bound and trust (the body limit, the
 proxies), from the environment; the REST channel calls it before the server starts.
@@ -29,14 +33,18 @@ proxies), from the environment; the REST channel calls it before the server star
 from __future__ import annotations
 
 import logging
-import os
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional
+from typing import Any, Collection, Dict, Iterator, List, Optional, Tuple
 
 logger = logging.getLogger(__name__)
 
-DISABLE_ENV = "FRONTEN_SPEEDUPS_DISABLE"
-_installed = False
+# The speed-ups replace Rasa internals of exactly this release; any other may differ.
+RASA_VERSION = "3.6.21"
+_MISSING = object()
+# What install() replaced, in order: (class, attribute, Rasa's own value or _MISSING).
+_originals: List[Tuple[Any, str, Any]] = []
+_installed: List[str] = []
 
 
 @dataclass(frozen=True)
@@ -70,11 +78,14 @@ class ServerSettings:
                 start rather than fail on every request.
 
         """
+        from bot.settings import RasaSettings
+
+        values = RasaSettings.from_env()
         settings = cls(
-            max_body_bytes=int(os.environ.get("BOT_MAX_BODY_BYTES", "65536")),
-            proxies_count=int(os.environ.get("PROXIES_COUNT", "0")),
-            real_ip_header=os.environ.get("REAL_IP_HEADER") or None,
-            forwarded_secret=os.environ.get("FORWARDED_SECRET") or None,
+            max_body_bytes=values.max_body_bytes,
+            proxies_count=values.proxies_count,
+            real_ip_header=values.real_ip_header,
+            forwarded_secret=values.forwarded_secret,
         )
         if settings.max_body_bytes < 1024 or settings.proxies_count < 0:
             raise ValueError("BOT_MAX_BODY_BYTES must be at least 1024, PROXIES_COUNT 0 or more")
@@ -99,19 +110,74 @@ def configure_server(config: Any, settings: Optional[ServerSettings] = None) -> 
     config.FORWARDED_SECRET = settings.forwarded_secret
 
 
-def install() -> None:
-    """Installs every speed-up once per process."""
-    global _installed
-    if _installed:
-        return
-    _installed = True
-    # For measuring each speed-up on its own (bench/README.md); not for production.
-    disabled = set(os.environ.get(DISABLE_ENV, "").replace(",", " ").split())
+def install(disabled: Collection[str] = ()) -> List[str]:
+    """Installs the speed-ups, once per process, if Rasa is the version they were written for.
+
+    Args:
+        disabled: Speed-ups to leave out, by name, or ``all``; for measuring each on its own
+            (``RasaSettings.speedups_disabled``), not for production.
+
+    Returns:
+        The names of the installed speed-ups; none when Rasa is another version.
+
+    """
+    import rasa
+
+    if _originals:
+        return list(_installed)
+    if rasa.__version__ != RASA_VERSION:
+        logger.warning(
+            "Rasa %s is installed, but the speed-ups in %s were written for Rasa %s: "
+            "none is applied.",
+            rasa.__version__,
+            __name__,
+            RASA_VERSION,
+        )
+        return []
     for name, speedup in SPEEDUPS.items():
         if name in disabled or "all" in disabled:
-            logger.info("Speed-up %s disabled by %s", name, DISABLE_ENV)
+            logger.info("Speed-up %s disabled by FRONTEN_SPEEDUPS_DISABLE", name)
         else:
             speedup()
+            _installed.append(name)
+    return list(_installed)
+
+
+def uninstall() -> None:
+    """Puts back Rasa's own code for everything :func:`install` replaced."""
+    while _originals:
+        owner, attribute, original = _originals.pop()
+        if original is _MISSING:
+            delattr(owner, attribute)
+        else:
+            setattr(owner, attribute, original)
+    _installed.clear()
+
+
+@contextmanager
+def installed(disabled: Collection[str] = ()) -> Iterator[List[str]]:
+    """The speed-ups for the length of a ``with`` block, then Rasa's own code again.
+
+    Args:
+        disabled: As for :func:`install`.
+
+    Yields:
+        The names of the installed speed-ups.
+
+    """
+    already = bool(_originals)
+    names = install(disabled)
+    try:
+        yield names
+    finally:
+        if not already:
+            uninstall()
+
+
+def _replace(owner: Any, attribute: str, value: Any) -> None:
+    # The class's own entry (a staticmethod stays one), so uninstall() restores it exactly.
+    _originals.append((owner, attribute, vars(owner).get(attribute, _MISSING)))
+    setattr(owner, attribute, value)
 
 
 def _install_cached_action_validation() -> None:
@@ -141,7 +207,7 @@ def _install_cached_action_validation() -> None:
         )
         raise error
 
-    RemoteAction._validate_action_result = _validate_action_result  # type: ignore[method-assign]
+    _replace(RemoteAction, "_validate_action_result", _validate_action_result)
 
 
 def _events_by_type_check(schema: Dict[str, Any], validator_class: Any) -> Any:
@@ -225,7 +291,7 @@ def _install_kept_action_connections() -> None:
             self._kept_session = kept
         return _KeptSession(kept)
 
-    EndpointConfig.session = session  # type: ignore[method-assign]
+    _replace(EndpointConfig, "session", session)
 
 
 def _install_event_class_cache() -> None:
@@ -243,7 +309,7 @@ def _install_event_class_cache() -> None:
                 found[type_name] = event_class
         return event_class
 
-    Event.resolve_by_type = staticmethod(resolve_by_type)  # type: ignore[method-assign]
+    _replace(Event, "resolve_by_type", staticmethod(resolve_by_type))
 
 
 def _install_sequential_graph_runs() -> None:
@@ -277,7 +343,7 @@ def _install_sequential_graph_runs() -> None:
         except RuntimeError as error:
             raise GraphRunError("Error running runner.") from error
 
-    DaskGraphRunner.run = run  # type: ignore[method-assign]
+    _replace(DaskGraphRunner, "run", run)
 
 
 SPEEDUPS = {

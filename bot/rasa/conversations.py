@@ -1,15 +1,15 @@
-"""Deletes old conversations from the tracker store: ``python -m bot.rasa.conversations purge``."""
+"""Deletes old conversations from the tracker store: ``fronten conversations purge``."""
 
 from __future__ import annotations
 
 import datetime as dt
-import os
 import time
 
 import click
 import sqlalchemy as sa
 
-from bot.rasa.tracker_store import tracker_store_url
+from bot.cli_tools import purge_options
+from bot.settings import Retention
 
 
 class ConversationRepository:
@@ -27,6 +27,13 @@ class ConversationRepository:
         """How many conversations are stored."""
         with self.engine.connect() as conn:
             return conn.execute(sa.text("select count(distinct sender_id) from events")).scalar()
+
+    def count_before(self, older_than: float) -> int:
+        """How many conversations have no event since a Unix time."""
+        stale = "select sender_id from events group by sender_id having max(timestamp) < :cutoff"
+        with self.engine.connect() as conn:
+            query = sa.text(f"select count(*) from ({stale})")
+            return conn.execute(query, {"cutoff": older_than}).scalar()
 
     def purge(self, older_than: float) -> int:
         """Deletes every conversation whose latest event is older than a Unix time.
@@ -52,19 +59,24 @@ def cli() -> None:
 
 
 @cli.command()
-@click.option(
-    "--days",
-    type=click.IntRange(min=0),
-    default=lambda: int(os.environ.get("CONVERSATION_RETENTION_DAYS", "30")),
-    show_default="CONVERSATION_RETENTION_DAYS or 30",
-    help="Delete conversations with no message for this many days.",
+@purge_options(
+    lambda: Retention.from_env().conversation_days,
+    f"CONVERSATION_RETENTION_DAYS or {Retention.conversation_days}",
+    "conversations whose last message came",
 )
-def purge(days: int) -> None:
+def purge(days: int, dry_run: bool) -> None:
     """Deletes conversations older than the retention period (schedule it daily)."""
+    # Imports Rasa (seconds); only this command needs it.
+    from bot.rasa.tracker_store import tracker_store_url
+
     repository = ConversationRepository(tracker_store_url())
     cutoff = time.time() - days * 86_400
-    deleted = repository.purge(cutoff)
     when = dt.datetime.fromtimestamp(cutoff, dt.timezone.utc).isoformat(timespec="seconds")
+    if dry_run:
+        count = repository.count_before(cutoff)
+        click.echo(f"Would delete {count} conversation(s) with no message since {when}.")
+        return
+    deleted = repository.purge(cutoff)
     click.echo(f"Deleted {deleted} conversation(s) with no message since {when}.")
 
 

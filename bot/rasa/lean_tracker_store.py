@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sqlite3
 from typing import Any, Dict, Optional
 
@@ -33,12 +32,10 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from bot.rasa.tracker_store import UrlTrackerStore
+from bot.settings import RasaSettings
 
 logger = logging.getLogger(__name__)
 
-SQLITE_SYNCHRONOUS_ENV = "TRACKER_SQLITE_SYNCHRONOUS"
-DEFAULT_SQLITE_SYNCHRONOUS = "FULL"
-SQLITE_SYNCHRONOUS_VALUES = ("OFF", "NORMAL", "FULL", "EXTRA")
 
 # The events of the latest session: those at or after its SessionStarted event, or all of
 # them before the first session starts. The same condition as SQLTrackerStore._event_query.
@@ -58,13 +55,7 @@ _STORED = "_lean_stored_events"
 
 def sqlite_synchronous() -> str:
     """SQLite's ``synchronous`` level for the tracker store (``TRACKER_SQLITE_SYNCHRONOUS``)."""
-    value = os.environ.get(SQLITE_SYNCHRONOUS_ENV, DEFAULT_SQLITE_SYNCHRONOUS).strip().upper()
-    if value not in SQLITE_SYNCHRONOUS_VALUES:
-        logger.warning(
-            "Ignoring %s=%s; using %s", SQLITE_SYNCHRONOUS_ENV, value, DEFAULT_SQLITE_SYNCHRONOUS
-        )
-        return DEFAULT_SQLITE_SYNCHRONOUS
-    return value
+    return RasaSettings.from_env().tracker_sqlite_synchronous
 
 
 class LeanUrlTrackerStore(UrlTrackerStore):

@@ -36,6 +36,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.booking.requests import BOOK, CANCEL, MOVE, is_request
 from bot.danish import lemmas
+from bot.settings import RasaSettings
 
 logger = logging.getLogger(__name__)
 
@@ -64,7 +65,7 @@ def load_danish(preference: str = "auto") -> spacy_utils.SpacyModel:
         OSError: ``da_core_news_sm`` was asked for explicitly and is not installed.
 
     """
-    preference = os.environ.get("DANISH_SPACY_MODEL", preference or "auto")
+    preference = RasaSettings.from_env().danish_spacy_model or preference or "auto"
     with _loaded_lock:
         if preference not in _loaded:
             _loaded[preference] = _load_danish(preference)

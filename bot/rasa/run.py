@@ -9,6 +9,9 @@ search ran over about 6,000 modules: 6 of the server's 13 s of start-up on this 
 machine. Imported first, skops does the same work over 1,500 modules in 1 s, and finds the
 same answers (numpy's and scipy's own modules come first either way).
 
+It is also the one place that installs the speed-ups of ``bot/rasa/compat.py``, before Rasa
+builds the server, and only for the commands that serve a model (``run``, ``shell``).
+
 The ``Procfile`` passes ``--cors "$CORS_ORIGINS"`` quoted, so that the shell never expands a
 ``*`` into file names; the space-separated origins are split into words here, and ``*`` is
 dropped, as the web app does (bot/web/settings.py).
@@ -20,7 +23,12 @@ import logging
 import sys
 from typing import List
 
+from bot.rasa import compat
+from bot.settings import RasaSettings
+
 logger = logging.getLogger(__name__)
+# The commands that load a model and answer messages: those the speed-ups are for.
+SERVING_COMMANDS = ("run", "shell")
 
 
 def cors_arguments(argv: List[str]) -> List[str]:
@@ -52,11 +60,14 @@ def cors_arguments(argv: List[str]) -> List[str]:
 
 
 def main() -> None:
-    """Imports skops, then hands the command line to Rasa's own entry point."""
+    """Imports skops, installs the speed-ups, then hands the command line to Rasa's own."""
     import skops.io  # noqa: F401  (before TensorFlow; see the module docstring)
     from rasa.__main__ import main as rasa_main
 
-    sys.argv = ["rasa", *cors_arguments(sys.argv[1:])]
+    argv = cors_arguments(sys.argv[1:])
+    if argv and argv[0] in SERVING_COMMANDS:
+        compat.install(RasaSettings.from_env().speedups_disabled)
+    sys.argv = ["rasa", *argv]
     rasa_main()
 
 

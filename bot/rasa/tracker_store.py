@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, Optional
 
@@ -11,7 +10,7 @@ from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from sqlalchemy.engine.url import make_url
 
-from bot.settings import PROJECT_ROOT, Settings
+from bot.settings import PROJECT_ROOT, RasaSettings
 
 
 def tracker_store_url() -> str:
@@ -20,8 +19,7 @@ def tracker_store_url() -> str:
     A relative SQLite path is resolved against the project root, so the file is the same
     whichever folder the server was started from.
     """
-    default = f"sqlite:///{Settings.from_env().data_dir / 'tracker.db'}"
-    url = make_url(os.environ.get("TRACKER_STORE_URL") or default)
+    url = make_url(RasaSettings.from_env().tracker_store_url)
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         path = Path(url.database)
         if not path.is_absolute():

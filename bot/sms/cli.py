@@ -1,26 +1,20 @@
-"""Command line for the SMS worker and for staff: ``python -m bot.sms``."""
+"""``fronten sms``: the SMS worker, and the outbox for staff."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import logging
+from contextlib import closing
 from typing import Optional, Sequence
 
 import click
 
-from bot.booking.config import BookingConfig
+from bot.cli_tools import log_to_stderr, table
+from bot.services import booking_config, open_sms, sms_worker
 from bot.sms.identity import mask
-from bot.sms.repository import STATUSES, Outbox, OutboxMessage, SmsDatabase, parse_utc
+from bot.sms.repository import STATUSES, Outbox, OutboxMessage, parse_utc
 
 HEADERS = ("Id", "Queued", "Kind", "Reference", "Number", "Status", "Tries", "Last error")
-
-
-def _logging() -> None:
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("[%(asctime)s] [%(levelname)s] %(name)s: %(message)s"))
-    logging.getLogger("bot").addHandler(handler)
-    logging.getLogger("bot").setLevel(logging.INFO)
 
 
 @click.group()
@@ -31,25 +25,20 @@ def cli() -> None:
 @cli.command("worker")
 def worker_command() -> None:
     """Send queued SMS and reminders until stopped (one worker per SMS database)."""
-    from bot.sms.worker import Worker
-
-    _logging()
-    Worker.from_env().run_forever()
+    log_to_stderr()
+    sms_worker().run_forever()
 
 
 @cli.command("send")
 def send_command() -> None:
     """Queue due reminders and send what is due, once."""
-    from bot.sms.worker import Worker
-
-    _logging()
-    worker = Worker.from_env()
+    log_to_stderr()
+    worker = sms_worker()
     if not worker.can_send:
         raise click.ClickException("GATEWAYAPI_TOKEN or SMS_SENDER_SECRET is not set")
-    queued = worker.queue_reminders()
-    result = asyncio.run(worker.send_due())
+    result = asyncio.run(worker.run_once())
     click.echo(
-        f"Queued {queued} reminder(s). Sent {result.sent}, retrying {result.retried}, "
+        f"Queued {result.queued} reminder(s). Sent {result.sent}, retrying {result.retried}, "
         f"failed {result.failed}, skipped {result.skipped}."
     )
 
@@ -59,15 +48,12 @@ def send_command() -> None:
 @click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
 def outbox_command(status: Optional[str], limit: int) -> None:
     """List notification SMS, newest first; failed ones need a call from staff."""
-    database = SmsDatabase.from_env()
-    try:
+    with closing(open_sms()) as database:
         messages = Outbox(database).recent(status, limit)
-    finally:
-        database.close()
     if not messages:
         click.echo("No messages.")
         return
-    for line in format_table(messages, BookingConfig.from_env().timezone):
+    for line in format_table(messages, booking_config().timezone):
         click.echo(line)
 
 
@@ -75,11 +61,8 @@ def outbox_command(status: Optional[str], limit: int) -> None:
 @click.argument("message_id", type=int)
 def retry_command(message_id: int) -> None:
     """Queue a failed message again (after fixing the cause, e.g. the token)."""
-    database = SmsDatabase.from_env()
-    try:
+    with closing(open_sms()) as database:
         retried = Outbox(database).retry_failed(message_id, dt.datetime.now(dt.timezone.utc))
-    finally:
-        database.close()
     if not retried:
         raise click.ClickException(f"message {message_id} is not a failed message")
     click.echo(f"Message {message_id} is queued again.")
@@ -96,23 +79,19 @@ def format_table(messages: Sequence[OutboxMessage], zone: dt.tzinfo) -> list[str
         The header line, a rule and one line per message.
 
     """
-    rows = [HEADERS] + [
-        (
-            str(m.id),
-            parse_utc(m.created_at).astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-            m.kind,
-            m.reference or "",
-            mask(m.phone),
-            m.status,
-            str(m.attempts),
-            (m.last_error or "")[:60],
-        )
-        for m in messages
-    ]
-    widths = [max(len(row[i]) for row in rows) for i in range(len(HEADERS))]
-
-    def line(cells: Sequence[str]) -> str:
-        padded = (cell.ljust(width) for cell, width in zip(cells, widths, strict=True))
-        return "  ".join(padded).rstrip()
-
-    return [line(rows[0]), line(["-" * w for w in widths]), *(line(row) for row in rows[1:])]
+    return table(
+        HEADERS,
+        [
+            (
+                str(m.id),
+                parse_utc(m.created_at).astimezone(zone).strftime("%Y-%m-%d %H:%M"),
+                m.kind,
+                m.reference or "",
+                mask(m.phone),
+                m.status,
+                str(m.attempts),
+                (m.last_error or "")[:60],
+            )
+            for m in messages
+        ],
+    )

@@ -7,7 +7,7 @@ import threading
 from typing import Callable, Dict, Optional
 
 from bot.knowledge import KnowledgeRepository
-from bot.settings import Settings
+from bot.services import open_knowledge
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ class ContactBook:
     """
 
     def __init__(self, open_repository: Optional[Callable[[], KnowledgeRepository]] = None) -> None:
-        self._open = open_repository or _open_from_env
+        self._open = open_repository or open_knowledge
         self._contact: Optional[Contact] = None
         self._lock = threading.Lock()
 
@@ -49,8 +49,3 @@ class ContactBook:
             "contact_address": found.address,
             "contact_phone": found.phone,
         }
-
-
-def _open_from_env() -> KnowledgeRepository:
-    settings = Settings.from_env()
-    return KnowledgeRepository.open(settings.knowledge_db, settings.municipality)

@@ -12,6 +12,8 @@ import threading
 from typing import Any, Callable, Optional
 
 from bot.booking.repository import Booking
+from bot.settings import Retention
+from bot.shared import Shared
 from bot.sms.contact import Contact
 from bot.sms.notify import Notifier
 from bot.sms.repository import Numbers, Outbox, SmsDatabase
@@ -22,7 +24,7 @@ logger = logging.getLogger(__name__)
 
 CHANNEL = "gatewayapi"
 # How long the number behind an SMS conversation is kept after its last message.
-NUMBER_TTL = dt.timedelta(hours=24)
+NUMBER_TTL = Retention().sms_numbers
 
 
 class SmsLink:
@@ -101,14 +103,5 @@ class SmsLink:
             logger.exception("could not queue the %s SMS; the booking is not affected", kind)
 
 
-_default: Optional[SmsLink] = None
-_lock = threading.Lock()
-
-
-def default_sms_link() -> SmsLink:
-    """The process-wide link, configured from the environment on first use."""
-    global _default
-    with _lock:
-        if _default is None:
-            _default = SmsLink()
-        return _default
+# The action server's link, configured on first use.
+default_sms_link: Shared[SmsLink] = Shared(SmsLink)

@@ -14,11 +14,10 @@ from typing import Any, Dict, Optional
 
 import jwt
 
+from bot.settings import WEBHOOK_LEEWAY_SECONDS as LEEWAY_SECONDS
+from bot.settings import WEBHOOK_MAX_AGE_SECONDS as MAX_AGE_SECONDS
+
 HEADER = "X-Gwapi-Signature"
-# Clock difference tolerated between GatewayAPI and this server, in seconds.
-LEEWAY_SECONDS = 30
-# How old a token may be (``iat``), and how far ahead its ``exp`` may lie, in seconds.
-MAX_AGE_SECONDS = 300
 # HS256 keys shorter than the hash output are weak; PyJWT warns about them too.
 MIN_SECRET_LENGTH = 32
 # Claims every token must carry; ``id`` and ``msisdn`` must also equal the body's.

@@ -8,7 +8,7 @@ from typing import List
 from bot.sms import gsm
 from bot.sms.settings import PART_LIMIT
 
-# Split only at whitespace, and never inside a phone number ("44 77 34 43") or a paragraph
+# Split only at whitespace, and never inside a phone number (four pairs of digits) or a paragraph
 # ("§ 85"): a number cut over two SMS is easily misread. Links are single tokens anyway.
 _PROTECTED = r"(?:\+45 ?)?(?<![\d+])\d{2}(?: \d{2}){3}(?!\d)|§+ ?\d+"
 _TOKENS = re.compile(rf"\S*(?:{_PROTECTED})\S*|\S+|\s+")

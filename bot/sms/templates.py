@@ -9,6 +9,7 @@ from typing import Any, Dict, Optional
 import yaml
 
 from bot.settings import PROJECT_ROOT
+from bot.shared import Shared
 
 
 class Templates:
@@ -48,14 +49,5 @@ class Templates:
         return self.text(name).format(**variables)
 
 
-_default: Optional[Templates] = None
-_lock = threading.Lock()
-
-
-def default_templates() -> Templates:
-    """The process-wide templates from the project's domain."""
-    global _default
-    with _lock:
-        if _default is None:
-            _default = Templates()
-        return _default
+# The process-wide templates from the project's domain.
+default_templates: Shared[Templates] = Shared(Templates)

@@ -1,6 +1,6 @@
 """The SMS worker: sends the outbox and queues reminders, on an APScheduler schedule.
 
-Run one worker (``python -m bot.sms worker``). It is the only sender of notifications:
+Run one worker (``fronten sms worker``). It is the only sender of notifications:
 the booking actions just queue, so a slow or failing gateway never touches a booking.
 """
 
@@ -14,6 +14,7 @@ from typing import Callable, List, Optional
 
 from bot.booking.config import BookingConfig
 from bot.booking.repository import Booking, BookingRepository
+from bot.settings import Retention
 from bot.sms.compose import Composer
 from bot.sms.contact import ContactBook
 from bot.sms.gateway import GatewayClient, GatewayError
@@ -41,7 +42,6 @@ RETRY_MAX = dt.timedelta(hours=1)
 BATCH = 50
 REMINDER_EVERY_SECONDS = 60.0
 HOUSEKEEPING_EVERY_SECONDS = 3600.0
-OUTBOX_RETENTION = dt.timedelta(days=30)
 SKIPPED_OPTED_OUT = "opted out (STOP)"
 SKIPPED_CHANGED = "booking cancelled or moved"
 SKIPPED_PAST = "appointment already started"
@@ -50,8 +50,9 @@ BROKEN_PREFIX = "cannot be sent"
 
 @dataclass
 class RunResult:
-    """What one outbox run did."""
+    """What one outbox run did (and how many reminders it queued first)."""
 
+    queued: int = 0
     sent: int = 0
     retried: int = 0
     failed: int = 0
@@ -74,6 +75,7 @@ class Worker:
         contacts: Fronten's details for the texts.
         templates: The domain's texts.
         clock: Returns the current aware time.
+        retention: How long outbox rows, seen ids, choices and numbers are kept.
 
     """
 
@@ -87,6 +89,7 @@ class Worker:
         contacts: Optional[ContactBook] = None,
         templates: Optional[Templates] = None,
         clock: Clock = _utc_now,
+        retention: Optional[Retention] = None,
     ) -> None:
         self.settings = settings
         self.database = database
@@ -99,19 +102,14 @@ class Worker:
         self.templates = templates or default_templates()
         self.composer = Composer(self.templates, settings.max_parts)
         self._clock = clock
+        self.retention = retention or Retention()
 
     @classmethod
     def from_env(cls) -> Worker:
         """A worker with every database and setting from the environment."""
-        settings = SmsSettings.from_env()
-        config = BookingConfig.from_env()
-        return cls(
-            settings,
-            SmsDatabase.from_env(settings),
-            BookingRepository.from_env(config.timezone),
-            config,
-            GatewayClient.from_settings(settings),
-        )
+        from bot.services import sms_worker  # builds every shared service
+
+        return sms_worker()
 
     @property
     def can_send(self) -> bool:
@@ -244,15 +242,17 @@ class Worker:
     def housekeeping(self) -> None:
         """Deletes old outbox rows, seen ids, choices and numbers."""
         now = self._clock()
-        self.outbox.prune(now - OUTBOX_RETENTION)
-        SeenMessages(self.database).prune(now - dt.timedelta(days=7))
-        Choices(self.database).prune(now - dt.timedelta(hours=24))
-        Numbers(self.database).prune(now - dt.timedelta(hours=24))
+        self.outbox.prune(now - self.retention.sms_outbox)
+        SeenMessages(self.database).prune(now - self.retention.sms_seen)
+        Choices(self.database).prune(now - self.retention.sms_choices)
+        Numbers(self.database).prune(now - self.retention.sms_numbers)
 
     async def run_once(self) -> RunResult:
-        """Queues due reminders, then sends what is due (``python -m bot.sms send``)."""
-        self.queue_reminders()
-        return await self.send_due()
+        """Queues due reminders, then sends what is due (``fronten sms send``)."""
+        queued = self.queue_reminders()
+        result = await self.send_due()
+        result.queued = queued
+        return result
 
     def run_forever(self) -> None:
         """Runs the schedule until the process is stopped."""

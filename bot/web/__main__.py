@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
-import os
 
+from bot.settings import Servers
 from bot.web.app import create_app
 
 
@@ -19,10 +19,12 @@ def main() -> None:
     handler.setFormatter(logging.Formatter("[%(asctime)s] [%(levelname)s] %(name)s: %(message)s"))
     logging.getLogger("bot").addHandler(handler)
     logging.getLogger("bot").setLevel(logging.INFO)
+    servers = Servers.from_env()
+    # The app reads the rest of its settings when the server starts (bot.web.context).
     app = create_app()
     app.run(
-        host=os.environ.get("WEB_HOST", "127.0.0.1"),
-        port=int(os.environ.get("WEB_PORT", "8000")),
+        host=servers.web_host,
+        port=servers.web_port,
         workers=1,
         debug=False,
         access_log=False,

@@ -67,14 +67,14 @@ def create_app(
     insights_factory: InsightsFactory | None = None,
     state: WebState | None = None,
 ) -> Sanic:
-    """Builds the staff web app; what is left out is read from the environment on start-up.
+    """Builds the staff web app; what is left out comes from ``bot.settings`` on start-up.
 
     Nothing is read or opened here, so building the app at import time is harmless.
 
     Args:
         repository_factory: Opens the booking database (called on first use, closed when
-            the server stops); default ``BookingRepository.from_env`` in the config's zone.
-        config: Booking rules; default ``BookingConfig.from_env()``.
+            the server stops); default ``BOOKING_DB`` in the config's zone.
+        config: Booking rules; default ``BOOKING_CONFIG``.
         staff_token: Bearer token for ``/staff/bookings.json``; default ``STAFF_TOKEN``.
             None or empty after that locks the route.
         calendar_token: Token for ``/staff/bookings.ics``; default ``CALENDAR_TOKEN``.

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 from dataclasses import dataclass, field
 from typing import Awaitable, Callable
 
@@ -13,7 +12,8 @@ from bot.booking.config import BookingConfig
 from bot.booking.repository import BookingRepository
 from bot.insights import InsightsRepository
 from bot.knowledge import KnowledgeRepository
-from bot.settings import Settings
+from bot.services import booking_config, open_bookings, open_insights, open_knowledge
+from bot.settings import Settings, StaffTokens
 from bot.web.revocations import MEMORY, RevokedSessions
 from bot.web.sessions import SessionSigner, credential_fingerprint
 from bot.web.settings import WebSettings
@@ -97,14 +97,14 @@ class WebContext:
     def knowledge(self) -> KnowledgeRepository:
         """The knowledge base (read-only), opened on first use."""
         if self._knowledge is None:
-            self._knowledge = (self.knowledge_factory or _open_knowledge)()
+            self._knowledge = (self.knowledge_factory or open_knowledge)()
         return self._knowledge
 
     @property
     def insights(self) -> InsightsRepository:
         """Ratings and missed questions, opened on first use."""
         if self._insights is None:
-            self._insights = (self.insights_factory or InsightsRepository.from_env)()
+            self._insights = (self.insights_factory or open_insights)()
         return self._insights
 
     def close(self) -> None:
@@ -130,28 +130,41 @@ def resolve(
     insights_factory: InsightsFactory | None = None,
     state: WebState | None = None,
 ) -> WebContext:
-    """Fills in what the caller left out from the environment.
+    """Fills in what the caller left out from the settings, read once here.
 
     Args:
-        repository_factory: Opens the database; default ``BookingRepository.from_env``.
-        config: The booking rules; default ``BookingConfig.from_env()``.
+        repository_factory: Opens the database; default ``BOOKING_DB``.
+        config: The booking rules; default ``BOOKING_CONFIG``.
         staff_token: Default ``STAFF_TOKEN``.
         calendar_token: Default ``CALENDAR_TOKEN``.
         settings: The widget and login settings; default ``WebSettings.from_env()``.
         knowledge_factory: Default: the built knowledge base (``KNOWLEDGE_DB``).
-        insights_factory: Default ``InsightsRepository.from_env``.
+        insights_factory: Default ``INSIGHTS_DB``.
         state: The app's limits and logouts; default a fresh one.
 
     Returns:
         The context; blank tokens become None (locked).
 
     """
-    config = config or BookingConfig.from_env()
+    paths = Settings.from_env()
+    config = config or booking_config(paths)
     if repository_factory is None:
         timezone = config.timezone
 
         def repository_factory() -> BookingRepository:
-            return BookingRepository.from_env(timezone=timezone)
+            return open_bookings(paths, timezone)
+
+    if knowledge_factory is None:
+
+        def knowledge_factory() -> KnowledgeRepository:
+            return open_knowledge(paths)
+
+    if insights_factory is None:
+
+        def insights_factory() -> InsightsRepository:
+            return open_insights(paths)
+
+    tokens = StaffTokens.from_env()
 
     settings = settings or WebSettings.from_env()
     state = state or WebState()
@@ -171,8 +184,8 @@ def resolve(
         )
     return WebContext(
         config=config,
-        staff_token=_token(staff_token, "STAFF_TOKEN"),
-        calendar_token=_token(calendar_token, "CALENDAR_TOKEN"),
+        staff_token=tokens.staff if staff_token is None else _token(staff_token),
+        calendar_token=tokens.calendar if calendar_token is None else _token(calendar_token),
         repository_factory=repository_factory,
         settings=settings,
         knowledge_factory=knowledge_factory,
@@ -187,12 +200,6 @@ def web_context(request: Request) -> WebContext:
     return request.app.ctx.fronten
 
 
-def _open_knowledge() -> KnowledgeRepository:
-    settings = Settings.from_env()
-    return KnowledgeRepository.open(settings.knowledge_db, settings.municipality)
-
-
-def _token(value: str | None, variable: str) -> str | None:
+def _token(value: str) -> str | None:
     # A trailing newline from a secrets file must not make every comparison fail.
-    value = os.environ.get(variable) if value is None else value
-    return (value or "").strip() or None
+    return value.strip() or None

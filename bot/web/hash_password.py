@@ -1,4 +1,4 @@
-"""Prints a hash for ``STAFF_PASSWORD_HASH``: ``python -m bot.web.hash_password``."""
+"""Prints a hash for ``STAFF_PASSWORD_HASH``: ``fronten hash-password``."""
 
 from __future__ import annotations
 

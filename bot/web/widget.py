@@ -5,9 +5,11 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import yaml
 from sanic import Blueprint, HTTPResponse, Request
 from sanic.exceptions import NotFound
 from sanic.response import empty, raw
@@ -15,9 +17,10 @@ from sanic.response import json as json_response
 
 from bot.danish.cpr import redact_cpr
 from bot.insights import RATINGS
+from bot.knowledge import KnowledgeRepository
 from bot.web.auth import client_address
 from bot.web.context import web_context
-from bot.web.templates import render
+from bot.web.templates import TEMPLATES, render
 
 STATIC = Path(__file__).resolve().parent / "static"
 # Only these files are served: no path from a request ever reaches the file system.
@@ -28,6 +31,12 @@ ASSETS = {
     "staff.css": "text/css; charset=utf-8",
 }
 ASSET_CACHE = "public, max-age=300"
+# The widget's Danish labels, put into widget.js in place of the placeholder when served.
+WIDGET_TEXTS = TEMPLATES / "widget_texts.yml"
+TEXTS_PLACEHOLDER = b"/* texts */ {}"
+# The contact point the widget names when the chat fails: Fronten, else the municipality's
+# general one (the booking and SMS texts choose the same way).
+CONTACT_IDS = ("fronten", "general")
 WIDGET_COLOR = "#00566f"
 
 # Ratings: sizes are bounded before anything is parsed or stored.
@@ -58,6 +67,7 @@ def widget_blueprint() -> Blueprint:
     blueprint.add_route(demo_page, "/", methods=["GET"])
     blueprint.add_route(widget_script, "/widget.js", methods=["GET"])
     blueprint.add_route(widget_style, "/widget.css", methods=["GET"])
+    blueprint.add_route(widget_contact, "/widget/contact.json", methods=["GET"])
     blueprint.add_route(static_asset, "/static/<name:str>", methods=["GET"])
     blueprint.add_route(feedback, "/feedback", methods=["POST"])
     blueprint.add_route(feedback_preflight, "/feedback", methods=["OPTIONS"])
@@ -71,13 +81,55 @@ async def demo_page(request: Request) -> HTTPResponse:
 
 
 async def widget_script(request: Request) -> HTTPResponse:
-    """``/widget.js``, the one script a municipality embeds."""
+    """``/widget.js``, the one script a municipality embeds, with its texts put in."""
     return _asset("widget.js")
 
 
 async def widget_style(request: Request) -> HTTPResponse:
     """``/widget.css``, which the widget loads next to its script."""
     return _asset("widget.css")
+
+
+async def widget_contact(request: Request) -> HTTPResponse:
+    """``/widget/contact.json``: who the widget tells citizens to call, from the knowledge base.
+
+    Public facts that every site embedding the widget may read, so any origin is allowed
+    (no cookies are sent or set).
+
+    Raises:
+        NotFound: The configured municipality has no contact point; the widget then leaves
+            the phone number out of its messages.
+
+    """
+    found = contact_details(web_context(request).knowledge)
+    if found is None:
+        raise NotFound("no contact point")
+    headers = {"Access-Control-Allow-Origin": "*", "Cache-Control": ASSET_CACHE}
+    return json_response(found, headers=headers)
+
+
+def contact_details(knowledge: KnowledgeRepository) -> dict[str, str] | None:
+    """The widget's contact point: name, phone, e-mail, address and source.
+
+    Args:
+        knowledge: The knowledge base of the configured municipality.
+
+    Returns:
+        The details, or None when the municipality has none of :data:`CONTACT_IDS`.
+
+    """
+    for contact_id in CONTACT_IDS:
+        contact = knowledge.contact(contact_id)
+        if contact is not None:
+            return {
+                "name": contact.name,
+                "phone": contact.phone,
+                "email": contact.email,
+                "address": contact.address,
+                "source": contact.document_title,
+                "section": contact.section,
+            }
+    return None
 
 
 async def static_asset(request: Request, name: str) -> HTTPResponse:
@@ -180,9 +232,27 @@ def parse_rating(body: bytes | None) -> Rating | None:
     )
 
 
+@lru_cache(maxsize=1)
+def widget_source() -> bytes:
+    """``widget.js`` with its texts from :data:`WIDGET_TEXTS`, built once per process.
+
+    Raises:
+        ValueError: The script lost its placeholder, or the texts are not a mapping of
+            strings.
+
+    """
+    script = (STATIC / "widget.js").read_bytes()
+    texts = yaml.safe_load(WIDGET_TEXTS.read_text(encoding="utf-8"))
+    if script.count(TEXTS_PLACEHOLDER) != 1:
+        raise ValueError("widget.js must hold the texts placeholder exactly once")
+    if not isinstance(texts, dict) or not all(isinstance(v, str) for v in texts.values()):
+        raise ValueError(f"{WIDGET_TEXTS.name} must map names to texts")
+    return script.replace(TEXTS_PLACEHOLDER, json.dumps(texts, ensure_ascii=False).encode())
+
+
 def _asset(name: str) -> HTTPResponse:
     content_type = ASSETS.get(name)
     if content_type is None:
         raise NotFound("unknown asset")
-    body = (STATIC / name).read_bytes()
+    body = widget_source() if name == "widget.js" else (STATIC / name).read_bytes()
     return raw(body, content_type=content_type, headers={"Cache-Control": ASSET_CACHE})

@@ -1,45 +1,36 @@
-"""What the booking, move and cancel forms share: services, slot checks and interruptions.
+"""What the booking, move and cancel forms share: the validation base and slot checks.
 
 The forms fill every slot from the citizen's free text, so the validators see each message
 first. A validator accepts the value, or answers a question asked in the middle of the
-form and asks again, or explains what to write. "Stop" ends the form cleanly.
+form and asks again, or explains what to write. "Stop" ends any form: the base checks for
+it once, before every ``validate_<slot>`` a form defines.
 """
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
+import functools
 import re
-from typing import Any, Callable, Dict, List, Optional, TypeVar
+from abc import ABC, abstractmethod
+from typing import Any, Awaitable, Callable, Dict, List, Optional, Tuple
 
-from rasa_sdk import Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import REQUESTED_SLOT
+from rasa_sdk.types import DomainDict
 
-from bot.actions.base import default_repository
+from bot.actions.forms.services import WithServices, off_loop
 from bot.actions.handover import ActionContactFronten, ActionHandover
 from bot.actions.knowledge import ActionAnswerQuestion
-from bot.booking import Booking
-from bot.booking.desk import (
-    CLOSED_DAY,
-    CLOSED_HOUR,
-    HOLIDAY,
-    PAST,
-    TOO_FAR,
-    BookingDesk,
-    Problem,
-    default_desk,
-)
+from bot.booking.desk import CLOSED_DAY, CLOSED_HOUR, HOLIDAY, PAST, TOO_FAR, Problem
+from bot.booking.reference import normalise_reference
 from bot.booking.slots import parse_slot_time
 from bot.danish import dates
 from bot.danish.phone import normalise_danish_mobile
 from bot.danish.text import fold
 from bot.danish.when import parse_wish
-from bot.knowledge import KnowledgeRepository
-from bot.sms.hooks import SmsLink, default_sms_link
-from bot.sms.verify import PhoneVerifier
 
-REQUESTED_SLOT = "requested_slot"
 # Every slot the three forms use; cleared when a form ends, so nothing lingers.
 BOOKING_SLOTS = (
     "booking_topic",
@@ -88,17 +79,10 @@ QUESTION_CONFIDENCE = 0.8
 # From the second question asked inside a form, the citizen is offered to leave it.
 QUESTIONS_BEFORE_OFFER = 2
 
-
-_T = TypeVar("_T")
-
-
-async def off_loop(function: Callable[..., _T], *args: Any, **kwargs: Any) -> _T:
-    """Runs a storage call in a worker thread.
-
-    A booking write may wait up to the busy timeout for SQLite's lock; on the event loop
-    that would stall every conversation of the action server.
-    """
-    return await asyncio.to_thread(function, *args, **kwargs)
+Slots = Dict[str, Any]
+Validator = Callable[..., Awaitable[Slots]]
+# Marks a validator that already checks for "stop", so it is wrapped only once.
+_STOP_CHECKED = "_stop_checked"
 
 
 def client_key_of(tracker: Tracker) -> Optional[str]:
@@ -108,12 +92,12 @@ def client_key_of(tracker: Tracker) -> Optional[str]:
     return str(key) if key else None
 
 
-def slot_events_to_dict(events: List[Dict[str, Any]]) -> Dict[str, Any]:
+def slot_events_to_dict(events: List[Dict[str, Any]]) -> Slots:
     """Turns ``SlotSet`` events into the ``{slot: value}`` a validator returns."""
     return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
 
 
-def reset_events() -> List[Dict[str, Any]]:
+def reset_events() -> List[EventType]:
     """Clears every booking slot."""
     return [SlotSet(slot, None) for slot in BOOKING_SLOTS]
 
@@ -123,7 +107,7 @@ def text_of(tracker: Tracker) -> str:
     return (tracker.latest_message.get("text") or "").strip()
 
 
-def intent_of(tracker: Tracker) -> tuple[str, float]:
+def intent_of(tracker: Tracker) -> Tuple[str, float]:
     """The latest message's intent and its confidence."""
     intent = tracker.latest_message.get("intent") or {}
     return intent.get("name") or "", float(intent.get("confidence") or 0.0)
@@ -134,121 +118,143 @@ def parse_iso(text: str) -> Optional[dt.datetime]:
     return parse_slot_time(text)  # also refuses year 1 / 9999 times that cannot convert
 
 
-class BookingServices:
-    """The desk, the knowledge base and the SMS link: injected in tests, process-wide otherwise.
+def button_title(domain: DomainDict, response: str) -> str:
+    """A button's title: the text of a ``utter_button_*`` response in domain.yml."""
+    return str(domain["responses"][response][0]["text"])
+
+
+def buttons(domain: DomainDict, *choices: Tuple[str, str]) -> List[Dict[str, str]]:
+    """Buttons whose titles the citizen reads come from domain.yml.
+
+    Args:
+        domain: The domain the action was called with.
+        choices: ``(response, payload)`` pairs: the response holding the title, and what
+            the button sends (the text the form's validator reads).
+
+    """
+    return [{"title": button_title(domain, r), "payload": p} for r, p in choices]
+
+
+def end_form() -> List[EventType]:
+    """Ends the form from an ask action; the citizen has just been told why."""
+    return [SlotSet(REQUESTED_SLOT, None), SlotSet("booking_stopped", STOPPED_EXPLAINED)]
+
+
+# The booking and move summaries' buttons: the response holding each title, and the payload.
+CONFIRM_CHOICES = (
+    ("utter_button_book_yes", "ja"),
+    ("utter_button_other_time", "ny tid"),
+    ("utter_button_stop", "nej"),
+)
+
+
+def given_up(dispatcher: CollectingDispatcher) -> List[EventType]:
+    """The booking vanished or a slot is missing: the form ends, and never guesses."""
+    dispatcher.utter_message(response="utter_booking_not_found")
+    return end_form()
+
+
+def _stop_first(slot: str, validate: Validator) -> Validator:
+    @functools.wraps(validate)
+    async def checked(
+        form: FormValidation,
+        value: Any,
+        dispatcher: CollectingDispatcher,
+        tracker: Tracker,
+        domain: DomainDict,
+    ) -> Slots:
+        if form.stop_requested(tracker, slot):
+            return form.stop()
+        return await validate(form, value, dispatcher, tracker, domain)
+
+    setattr(checked, _STOP_CHECKED, True)
+    return checked
+
+
+class FormAction(WithServices, Action, ABC):
+    """An ask or commit action of the forms (abstract, so rasa_sdk does not register it).
 
     Args:
         desk: The booking desk; defaults to the one from the environment.
         knowledge: The knowledge repository; defaults to the one from the environment.
         sms: The SMS link; defaults to the one from the environment.
-        verifier: Sends and checks codes for numbers typed in the web chat; defaults to
-            one on the SMS link's database.
+        verifier: Codes for typed numbers; defaults to one on the SMS link's database.
 
     """
 
-    def __init__(
-        self,
-        desk: Optional[BookingDesk] = None,
-        knowledge: Optional[KnowledgeRepository] = None,
-        sms: Optional[SmsLink] = None,
-        verifier: Optional[PhoneVerifier] = None,
-    ) -> None:
-        self._desk = desk
-        self._knowledge = knowledge
-        self._sms = sms
-        self._verifier = verifier
-
-    @property
-    def desk(self) -> BookingDesk:
-        """The booking desk."""
-        return self._desk or default_desk()
-
-    @property
-    def knowledge(self) -> KnowledgeRepository:
-        """The knowledge repository (Fronten's address and phone come from here)."""
-        return self._knowledge or default_repository()
-
-    @property
-    def sms(self) -> SmsLink:
-        """The sender's number over SMS, and SMS notifications."""
-        return self._sms or default_sms_link()
-
-    @property
-    def verifier(self) -> PhoneVerifier:
-        """Codes that prove a typed number is the citizen's own."""
-        if self._verifier is None:
-            link = self.sms
-            self._verifier = PhoneVerifier(lambda: link.database)
-        return self._verifier
-
-    def say_booking_limit(
-        self, dispatcher: CollectingDispatcher, active: List[Booking], proven: bool
-    ) -> None:
-        """Tells a citizen with the most bookings allowed what they have and what to do.
-
-        Args:
-            dispatcher: Collects the messages.
-            active: The number's active bookings.
-            proven: Whether the number is proven to be the citizen's (by SMS or code);
-                only then are times and references shown.
-
-        """
-        contact = self.contact()
-        if not proven:
-            dispatcher.utter_message(
-                response="utter_booking_limit_reached_unproven", count=len(active), **contact
-            )
-            return
-        dispatcher.utter_message(response="utter_booking_limit_reached", count=len(active))
-        for booking in active:
-            dispatcher.utter_message(
-                response="utter_booking_limit_item",
-                when=dates.when(booking.start),
-                reference=booking.reference,
-            )
-        dispatcher.utter_message(response="utter_booking_limit_how_to_change", **contact)
-
-    def topic_label(self, topic_id: Optional[str]) -> str:
-        """What staff and citizen see for a topic: its label, or the service's name."""
-        topic = self.desk.topic(topic_id)
-        if topic is not None:
-            return topic.label
-        service = self.knowledge.service(topic_id) if topic_id else None
-        return service.name if service else (topic_id or "")
-
-    def topic_service(self, topic_id: Optional[str]) -> Optional[str]:
-        """The knowledge base service a topic concerns, if any."""
-        topic = self.desk.topic(topic_id)
-        if topic is not None:
-            return topic.service
-        return topic_id if topic_id and self.knowledge.service(topic_id) else None
-
-    def contact(self) -> Dict[str, str]:
-        """Fronten's details for responses, from the knowledge base."""
-        contact = self.knowledge.contact("fronten") or self.knowledge.contact("general")
-        if contact is None:
-            return {"contact_name": "", "contact_address": "", "contact_phone": ""}
-        return {
-            "contact_name": contact.name,
-            "contact_address": contact.address,
-            "contact_phone": contact.phone,
-        }
+    @abstractmethod
+    def name(self) -> str:
+        """The action's name in the domain."""
 
 
-class SharedValidation(BookingServices):
-    """Validators and helpers used by more than one form (mixed into each form's validator)."""
+class AskAction(FormAction, ABC):
+    """Asks one form for one slot; Rasa runs it as ``action_ask_<form>_<slot>``.
+
+    Each form has its own, so no question branches on the active form.
+    """
+
+    # The form and the slot asked for, e.g. "move_form" and "booking_slot".
+    form: str
+    slot: str
+
+    def name(self) -> str:
+        """``action_ask_<form>_<slot>``."""
+        return f"action_ask_{self.form}_{self.slot}"
+
+    @abstractmethod
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> List[EventType]:
+        """Sends the question with its buttons, or ends the form when it cannot be asked."""
+
+
+class FormValidation(WithServices, FormValidationAction, ABC):
+    """The one validation base of the forms: "stop", questions, and the shared slots.
+
+    Each form subclasses it and adds the ``validate_<slot>`` methods of its own slots.
+    Every ``validate_<slot>`` (the form's and those below) first checks whether the
+    citizen wants to stop; that check lives here only (see ``__init_subclass__``).
+    A validator returns ``{slot: value}``, or ``{slot: None}`` and a response that
+    explains what to write.
+
+    Args:
+        desk: The booking desk; defaults to the one from the environment.
+        knowledge: The knowledge repository; defaults to the one from the environment.
+        sms: The SMS link; defaults to the one from the environment.
+        verifier: Codes for typed numbers; defaults to one on the SMS link's database.
+
+    """
 
     # Whether "ny tid" at the summary goes back to choosing a time.
     can_change_time = True
 
-    def stop_requested(self, tracker: Tracker) -> bool:
-        """Whether the citizen wants to leave the form ("stop", "afbryd", ...)."""
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Makes each ``validate_<slot>`` of a form check for "stop" before anything else."""
+        super().__init_subclass__(**kwargs)
+        for attribute in [a for a in dir(cls) if a.startswith("validate_")]:
+            method = getattr(cls, attribute)
+            if not getattr(method, _STOP_CHECKED, False):
+                setattr(cls, attribute, _stop_first(attribute.removeprefix("validate_"), method))
+
+    @abstractmethod
+    def name(self) -> str:
+        """The action's name in the domain: ``validate_<form>``."""
+
+    def stop_requested(self, tracker: Tracker, slot: str) -> bool:
+        """Whether the citizen wants to leave the form ("stop", "afbryd", ...).
+
+        Args:
+            tracker: The conversation.
+            slot: The slot being validated, for a form in which a stop word means
+                something else at one question.
+
+        """
         intent, confidence = intent_of(tracker)
         return bool(_STOP.fullmatch(fold(text_of(tracker)))) or (
             intent == "stop" and confidence >= STOP_CONFIDENCE
         )
 
-    def stop(self, reason: str = STOPPED_BY_CITIZEN) -> Dict[str, Any]:
+    def stop(self, reason: str = STOPPED_BY_CITIZEN) -> Slots:
         """Ends the form early.
 
         Args:
@@ -281,7 +287,7 @@ class SharedValidation(BookingServices):
 
     async def interruption(
         self, dispatcher: CollectingDispatcher, tracker: Tracker
-    ) -> Optional[Dict[str, Any]]:
+    ) -> Optional[Slots]:
         """Answers a question asked in the middle of a form.
 
         The form asks its own question again afterwards. From the second question on, the
@@ -295,15 +301,16 @@ class SharedValidation(BookingServices):
         if not self.asked_question(tracker):
             return None
         intent, _ = intent_of(tracker)
-        answered: Dict[str, Any] = {}
+        knowledge = self.services.knowledge
+        answered: Slots = {}
         if intent == "ask_contact":
-            await off_loop(ActionContactFronten(self.knowledge).contact_message, dispatcher)
+            await off_loop(ActionContactFronten(knowledge).contact_message, dispatcher)
         elif intent == "human_handover":
-            await off_loop(ActionHandover(self.knowledge).contact_message, dispatcher)
+            await off_loop(ActionHandover(knowledge).contact_message, dispatcher)
         else:
-            service = await off_loop(self.topic_service, tracker.get_slot("booking_topic"))
+            service = await off_loop(self.services.topic_service, tracker.get_slot("booking_topic"))
             events = await off_loop(
-                ActionAnswerQuestion(self.knowledge).answer, dispatcher, tracker, service
+                ActionAnswerQuestion(knowledge).answer, dispatcher, tracker, service
             )
             answered = slot_events_to_dict(events)
         asked = int(tracker.get_slot("form_questions") or 0) + 1
@@ -318,7 +325,7 @@ class SharedValidation(BookingServices):
         dispatcher: CollectingDispatcher,
         tracker: Tracker,
         **variables: Any,
-    ) -> Dict[str, Any]:
+    ) -> Slots:
         """Answers a question, or explains what to write; either way the slot stays empty."""
         answered = await self.interruption(dispatcher, tracker)
         if answered is not None:
@@ -331,7 +338,7 @@ class SharedValidation(BookingServices):
 
     def problem_message(self, dispatcher: CollectingDispatcher, problem: Problem) -> None:
         """Says why a wished day or time cannot be booked."""
-        config = self.desk.config
+        config = self.services.desk.config
         variables = {
             "day": dates.day(problem.date),
             "opening_hours": dates.opening_hours(config.opening_hours),
@@ -351,41 +358,31 @@ class SharedValidation(BookingServices):
             dispatcher.utter_message(response="utter_booking_time_closed", **variables)
 
     async def validate_booking_date(
-        self,
-        slot_value: Any,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: Dict[str, Any],
-    ) -> Dict[str, Any]:
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
         """Understands the citizen's wish in free Danish ("på tirsdag", "i morgen kl. 10")."""
-        if self.stop_requested(tracker):
-            return self.stop()
-        wish = parse_wish(str(slot_value or ""), self.desk.now())
+        desk = self.services.desk
+        wish = parse_wish(str(value or ""), desk.now())
         if wish is None:
             return await self.reject(
                 "booking_date", "utter_booking_date_invalid", dispatcher, tracker
             )
-        problem = self.desk.problem(wish)
+        problem = desk.problem(wish)
         if problem is not None:
             self.problem_message(dispatcher, problem)
             return {"booking_date": None}
-        return {"booking_date": self.desk.wish_start(wish).isoformat(), "booking_slot": None}
+        return {"booking_date": desk.wish_start(wish).isoformat(), "booking_slot": None}
 
     async def validate_booking_slot(
-        self,
-        slot_value: Any,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: Dict[str, Any],
-    ) -> Dict[str, Any]:
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
         """Takes an offered slot by button, number or time; another day gets new offers."""
-        if self.stop_requested(tracker):
-            return self.stop()
-        text = str(slot_value or "")
+        desk = self.services.desk
+        text = str(value or "")
         offers = [t for t in (parse_iso(o) for o in tracker.get_slot("booking_offers") or []) if t]
         chosen = self._chosen_offer(text, offers)
         if chosen is None:
-            wish = parse_wish(text, self.desk.now())
+            wish = parse_wish(text, desk.now())
             if wish is None:
                 return await self.reject(
                     "booking_slot",
@@ -394,29 +391,30 @@ class SharedValidation(BookingServices):
                     tracker,
                     count=max(len(offers), 1),
                 )
-            problem = self.desk.problem(wish)
+            problem = desk.problem(wish)
             if problem is not None:
                 self.problem_message(dispatcher, problem)
                 return {"booking_slot": None}
             # Another day or time than offered: offer slots around the new wish instead.
-            return {"booking_date": self.desk.wish_start(wish).isoformat(), "booking_slot": None}
-        if not await off_loop(self.desk.is_bookable, chosen):
+            return {"booking_date": desk.wish_start(wish).isoformat(), "booking_slot": None}
+        if not await off_loop(desk.is_bookable, chosen):
             # Taken since it was offered, or no longer inside notice and horizon.
             dispatcher.utter_message(response="utter_booking_slot_taken")
             return {"booking_slot": None, "booking_date": chosen.isoformat()}
         return {"booking_slot": chosen.isoformat()}
 
     def _chosen_offer(self, text: str, offers: List[dt.datetime]) -> Optional[dt.datetime]:
+        desk = self.services.desk
         exact = parse_iso(text)
         if exact is not None:
             return exact
         number = re.fullmatch(r"\s*(?:nr\.?\s*|nummer\s*)?(\d)\s*\.?\s*", text.lower())
         if number and 1 <= int(number.group(1)) <= len(offers):
             return offers[int(number.group(1)) - 1]
-        wish = parse_wish(text, self.desk.now())
+        wish = parse_wish(text, desk.now())
         if wish is None or wish.time is None:
             return None
-        start = wish.start(self.desk.config.timezone)
+        start = wish.start(desk.config.timezone)
         if start in offers:
             return start
         # "kl. 10" after seeing the offers means the offered ten o'clock, whatever the day.
@@ -424,21 +422,39 @@ class SharedValidation(BookingServices):
         return same_time[0] if len(same_time) == 1 else None
 
     async def validate_booking_phone(
-        self,
-        slot_value: Any,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: Dict[str, Any],
-    ) -> Dict[str, Any]:
-        """A Danish phone number: 8 digits, optionally with +45 and spaces."""
-        if self.stop_requested(tracker):
-            return self.stop()
-        number = normalise_danish_mobile(str(slot_value or ""))
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
+        """A Danish number (8 digits, maybe with +45 and spaces); then the form's own check."""
+        number = normalise_danish_mobile(str(value or ""))
         if number is None:
             return await self.reject(
                 "booking_phone", "utter_booking_invalid_phone", dispatcher, tracker
             )
+        return await self.accept_phone(number, dispatcher, tracker)
+
+    async def accept_phone(
+        self, number: str, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> Slots:
+        """What the form does with a well-formed number; by default it is simply taken.
+
+        Args:
+            number: Eight digits.
+            dispatcher: Collects what the citizen is told.
+            tracker: The conversation.
+
+        """
         return {"booking_phone": number}
+
+    async def validate_booking_reference(
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
+        """Six characters from the reference alphabet; spaces, hyphens and case ignored."""
+        reference = normalise_reference(str(value or "").replace("#", ""))
+        if reference is None:
+            return await self.reject(
+                "booking_reference", "utter_booking_invalid_reference", dispatcher, tracker
+            )
+        return {"booking_reference": reference}
 
     def confirmation(self, tracker: Tracker) -> Optional[str]:
         """The answer to a summary: ``yes``, ``no``, ``change`` or None when unclear."""
@@ -453,15 +469,9 @@ class SharedValidation(BookingServices):
         return None
 
     async def validate_booking_confirm(
-        self,
-        slot_value: Any,
-        dispatcher: CollectingDispatcher,
-        tracker: Tracker,
-        domain: Dict[str, Any],
-    ) -> Dict[str, Any]:
+        self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Slots:
         """Yes commits, "ny tid" picks another time, no (or stop) ends without changes."""
-        if self.stop_requested(tracker):
-            return self.stop()
         answer = self.confirmation(tracker)
         if answer == "yes":
             return {"booking_confirm": "ja"}

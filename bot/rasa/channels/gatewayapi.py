@@ -26,6 +26,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from bot.rasa.channels.guard import Guard
+from bot.settings import Retention
 from bot.sms.compose import Composer, chosen_payload
 from bot.sms.contact import ContactBook
 from bot.sms.gateway import GatewayClient, GatewayError
@@ -42,9 +43,9 @@ Handler = Callable[[UserMessage], Awaitable[Any]]
 CHANNEL = "gatewayapi"
 # "STOP" alone, in any case, ends SMS contact; "stop det" is an ordinary message.
 # GatewayAPI redelivers for about half a day; ids are remembered well beyond that.
-SEEN_RETENTION = dt.timedelta(days=7)
-CHOICES_RETENTION = dt.timedelta(hours=24)
-NUMBERS_RETENTION = dt.timedelta(hours=24)
+SEEN_RETENTION = Retention().sms_seen
+CHOICES_RETENTION = Retention().sms_choices
+NUMBERS_RETENTION = Retention().sms_numbers
 HOUSEKEEPING_EVERY = dt.timedelta(hours=1)
 MAX_ID_LENGTH = 100
 

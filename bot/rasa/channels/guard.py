@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import os
 import time
 from collections import OrderedDict, deque
 from dataclasses import dataclass
@@ -30,8 +29,8 @@ import yaml
 from rasa.core.channels.channel import UserMessage
 
 from bot.danish.cpr import redact_cpr, redact_intent_message
-from bot.rasa import compat
-from bot.settings import PROJECT_ROOT
+from bot.settings import PROJECT_ROOT, RasaSettings
+from bot.sms.contact import ContactBook
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +46,11 @@ PREPARED_KEY = "_guard_prepared"
 # Raw characters read before anything else is done with a message: redaction and decoding
 # then cost the same whatever was sent.
 READ_FACTOR = 2
+# Texts that name the contact point, and their variants for a municipality without one.
+CONTACT_TEXTS = {
+    "utter_guard_technical_problem": "utter_guard_technical_problem_no_contact",
+    "utter_guard_too_many_conversations": "utter_guard_too_many_conversations_no_contact",
+}
 
 
 @dataclass(frozen=True)
@@ -71,11 +75,12 @@ class GuardSettings:
     @classmethod
     def from_env(cls) -> GuardSettings:
         """Reads the limits, falling back to the defaults."""
+        values = RasaSettings.from_env()
         return cls(
-            max_length=int(os.environ.get("MAX_MESSAGE_LENGTH", "1000")),
-            per_minute=int(os.environ.get("RATE_LIMIT_PER_MINUTE", "30")),
-            reply_timeout=float(os.environ.get("REPLY_TIMEOUT_SECONDS", "10")),
-            new_conversations_per_hour=int(os.environ.get("NEW_CONVERSATIONS_PER_HOUR", "30")),
+            max_length=values.max_message_length,
+            per_minute=values.rate_limit_per_minute,
+            reply_timeout=values.reply_timeout,
+            new_conversations_per_hour=values.new_conversations_per_hour,
         )
 
 
@@ -99,23 +104,36 @@ class Prepared:
         return {"text": self.text, "cpr_removed": self.cpr_removed, "cut": self.cut}
 
 
-def load_texts(domain_path: Optional[Path] = None) -> Dict[str, str]:
+def load_texts(
+    domain_path: Optional[Path] = None, contact: Optional[Dict[str, str]] = None
+) -> Dict[str, str]:
     """The guard's Danish texts, taken from the domain's responses.
 
     Args:
         domain_path: The domain file; defaults to the project's ``domain.yml``.
+        contact: ``contact_name`` and ``contact_phone`` for the texts that name them;
+            defaults to Fronten's (or the municipality's) from the knowledge base.
 
     Returns:
-        The first text of each ``utter_guard_*`` response.
+        The first text of each ``utter_guard_*`` response, the contact point filled in, or
+        its ``_no_contact`` variant when the municipality has none.
 
     """
     path = domain_path or PROJECT_ROOT / "domain.yml"
     responses = yaml.safe_load(path.read_text(encoding="utf-8")).get("responses", {})
-    return {
-        name: variants[0]["text"]
-        for name, variants in responses.items()
-        if name.startswith("utter_guard_")
-    }
+    contact = contact if contact is not None else ContactBook().contact()
+    texts = {}
+    for name, variants in responses.items():
+        if not name.startswith("utter_guard_") or name in CONTACT_TEXTS.values():
+            continue
+        text = variants[0]["text"]
+        if name in CONTACT_TEXTS and not contact.get("contact_phone"):
+            text = responses[CONTACT_TEXTS[name]][0]["text"]
+        elif name in CONTACT_TEXTS:
+            text = text.replace("{contact_name}", contact.get("contact_name", ""))
+            text = text.replace("{contact_phone}", contact["contact_phone"])
+        texts[name] = text
+    return texts
 
 
 def load_entity_names(domain_path: Optional[Path] = None) -> FrozenSet[str]:
@@ -247,9 +265,6 @@ class Guard:
         texts: Optional[Dict[str, str]] = None,
         entity_names: Optional[Collection[str]] = None,
     ) -> None:
-        # Every channel builds its guard when the server starts, before the tracker store
-        # and the model are loaded: the place to tune the Rasa process.
-        compat.install()
         self.settings = settings or GuardSettings.from_env()
         self.texts = texts if texts is not None else load_texts()
         self.entity_names = entity_names if entity_names is not None else load_entity_names()

@@ -11,7 +11,6 @@ import hashlib
 import hmac
 import ipaddress
 import logging
-import os
 import secrets
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Dict, Optional, Tuple
@@ -25,10 +24,10 @@ from sanic.response import HTTPResponse
 
 from bot.rasa import compat
 from bot.rasa.channels.guard import CLIENT_KEY, PREPARED_KEY, Guard
+from bot.settings import DEFAULT_EXEMPT, RasaSettings
 
 logger = logging.getLogger(__name__)
 MAX_SENDER_LENGTH = 128
-DEFAULT_EXEMPT = "127.0.0.0/8 ::1"
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
@@ -53,13 +52,11 @@ class ClientSettings:
     @classmethod
     def from_env(cls) -> ClientSettings:
         """Reads the settings, falling back to the defaults."""
-        secret = os.environ.get("CLIENT_KEY_SECRET", "")
+        values = RasaSettings.from_env()
+        secret = values.client_key_secret
         return cls(
             key_secret=secret.encode("utf-8") if secret else secrets.token_bytes(32),
-            exempt=tuple(
-                ipaddress.ip_network(n, strict=False)
-                for n in os.environ.get("CLIENT_LIMIT_EXEMPT", DEFAULT_EXEMPT).split()
-            ),
+            exempt=tuple(ipaddress.ip_network(n, strict=False) for n in values.client_limit_exempt),
         )
 
     def key(self, address: str) -> Optional[str]:

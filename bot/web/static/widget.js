@@ -6,7 +6,9 @@
  *
  * It talks to Rasa's REST channel, keeps the conversation in sessionStorage (it survives a
  * reload, not a closed tab), renders every text with textContent and only turns http(s)
- * URLs into links. Ratings go to the web app that served this script (POST /feedback).
+ * URLs into links. Ratings go to the web app that served this script (POST /feedback);
+ * the phone number in its own notices comes from there too (GET /widget/contact.json),
+ * and so do its Danish labels, put into this file as it is served.
  * Everything lives in a shadow root, so the host page's CSS cannot break it.
  */
 (() => {
@@ -18,43 +20,17 @@
 
   const DEFAULT_SERVER = "http://127.0.0.1:5005";
   const DEFAULT_COLOR = "#00566f";
-  const PHONE = "44 77 34 43";
   const TIMEOUT_MS = 15000;
+  const CONTACT_TIMEOUT_MS = 5000;
   const MAX_LENGTH = 1000; // the REST channel's guard cuts longer messages anyway
   const MAX_HISTORY = 100;
   const MAX_BOT_TEXT = 5000;
   const MAX_BUTTONS = 20;
   const STORE_KEY = "fronten-chat-v1";
 
-  // The widget's own labels and notices; the assistant's answers come from the server.
-  const TEXT = {
-    launcher: "Chat med Fronten",
-    title: "Frontens digitale assistent",
-    intro: "Stil et spørgsmål om kommunens støtte til voksne, fx »Hvordan søger jeg bostøtte?«",
-    notice: "Skriv ikke dit CPR-nummer eller oplysninger om dit helbred i chatten.",
-    restart: "Start forfra",
-    close: "Luk chatten",
-    log: "Samtale",
-    label: "Skriv dit spørgsmål",
-    send: "Send",
-    you: "Du skrev:",
-    bot: "Assistenten:",
-    typing: "Assistenten skriver …",
-    choices: "Vælg et svar",
-    rate: "Hjalp svaret dig?",
-    up: "Ja, svaret hjalp",
-    down: "Nej, svaret hjalp ikke",
-    thanks: "Tak for din vurdering.",
-    rateFailed: "Din vurdering kunne ikke gemmes.",
-    newWindow: "(åbner i et nyt vindue)",
-    restarted: "Ny samtale. Den gamle samtale er slettet fra denne browser.",
-    error:
-      "Beklager, jeg kan ikke få forbindelse til assistenten lige nu. Prøv igen om lidt, " +
-      "eller ring til Fronten på " + PHONE + ".",
-    empty:
-      "Beklager, jeg fik ikke noget svar. Prøv at skrive dit spørgsmål igen, " +
-      "eller ring til Fronten på " + PHONE + ".",
-  };
+  // The widget's labels and notices (bot/web/templates/widget_texts.yml), put in by the
+  // server; the assistant's answers come from the chat server.
+  const TEXT = /* texts */ {};
 
   // Thumb icon (Material Icons, Apache 2.0); the "down" button turns it with CSS.
   const THUMB =
@@ -66,6 +42,7 @@
   const server = httpBase(script.dataset.server) || DEFAULT_SERVER;
   const webhook = server + "/webhooks/rest/webhook";
   const feedbackUrl = new URL("feedback", scriptUrl).href;
+  const contactUrl = new URL("widget/contact.json", scriptUrl).href;
   const color = readableColor(script.dataset.color) || DEFAULT_COLOR;
 
   /* ---------- helpers ---------- */
@@ -139,6 +116,35 @@
       last = match.index + candidate.length;
     }
     target.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  /* ---------- the contact point, from the knowledge base ---------- */
+
+  // Resolves to {name, phone} or null: without it the notices simply name no number.
+  async function loadContact() {
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), CONTACT_TIMEOUT_MS);
+    try {
+      const response = await fetch(contactUrl, { credentials: "omit", signal: controller.signal });
+      if (!response.ok) return null;
+      const data = await response.json();
+      const usable = (v) => typeof v === "string" && v.trim() && v.length <= 100;
+      return usable(data.name) && usable(data.phone) ? { name: data.name, phone: data.phone } : null;
+    } catch (_) {
+      return null;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  const contactReady = loadContact();
+
+  async function failureNotice(text) {
+    const contact = await contactReady;
+    const call = contact
+      ? TEXT.call.replace("{name}", () => contact.name).replace("{phone}", () => contact.phone)
+      : "";
+    return text + call + ".";
   }
 
   /* ---------- state, kept in sessionStorage ---------- */
@@ -358,7 +364,7 @@
     }
     typing.remove();
     if (replies === null || replies.length === 0) {
-      const message = replies === null ? TEXT.error : TEXT.empty;
+      const message = await failureNotice(replies === null ? TEXT.error : TEXT.empty);
       add({ id: randomId(), from: "notice", text: message });
       announce(message);
     } else {
