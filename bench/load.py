@@ -22,6 +22,7 @@ from pathlib import Path
 
 import aiohttp
 
+from bench.measure import post_message
 from bench.support import assistant
 
 QUESTIONS = [
@@ -39,7 +40,16 @@ QUESTIONS = [
 
 @dataclass
 class Tally:
-    """What happened to every message sent."""
+    """What happened to every message sent.
+
+    Attributes:
+        sent: Messages sent.
+        answered: Messages with a proper answer.
+        lost: Messages that got no answer at all.
+        errors: Failed requests and "teknisk fejl" replies.
+        latencies: Seconds per message, in the order the replies came.
+
+    """
 
     sent: int = 0
     answered: int = 0
@@ -56,13 +66,8 @@ async def conversation(
     while time.monotonic() < deadline:
         text = random.choice(QUESTIONS)
         tally.sent += 1
-        started = time.perf_counter()
-        try:
-            async with session.post(url, json={"sender": sender, "message": text}) as response:
-                replies = await response.json() if response.status == 200 else None
-        except (aiohttp.ClientError, asyncio.TimeoutError):
-            replies = None
-        tally.latencies.append(time.perf_counter() - started)
+        replies, seconds = await post_message(session, url, sender, text)
+        tally.latencies.append(seconds)
         if replies is None:
             tally.errors += 1
         elif not replies:

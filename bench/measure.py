@@ -14,7 +14,7 @@ import time
 import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -135,6 +135,31 @@ def _children(pid: int) -> List[int]:
     return children + [g for c in children for g in _children(c)]
 
 
+async def post_message(
+    session: aiohttp.ClientSession, url: str, sender: str, text: str
+) -> Tuple[Optional[List[Dict[str, Any]]], float]:
+    """Sends one citizen message to the REST webhook and times the reply.
+
+    Args:
+        session: The client session.
+        url: The REST webhook.
+        sender: The conversation's sender id.
+        text: The message.
+
+    Returns:
+        The replies, or None when the request failed or did not answer 200, and the
+        seconds it took.
+
+    """
+    started = time.perf_counter()
+    try:
+        async with session.post(url, json={"sender": sender, "message": text}) as response:
+            replies = await response.json() if response.status == 200 else None
+    except (aiohttp.ClientError, asyncio.TimeoutError):
+        replies = None
+    return replies, time.perf_counter() - started
+
+
 async def _conversation(
     session: aiohttp.ClientSession,
     urls: Sequence[str],
@@ -150,13 +175,8 @@ async def _conversation(
         # With several servers, each message goes to the next one: a conversation's turns
         # alternate between processes.
         url = urls[(first + turn) % len(urls)]
-        started = time.perf_counter()
-        try:
-            async with session.post(url, json={"sender": sender, "message": text}) as response:
-                replies = await response.json() if response.status == 200 else None
-        except (aiohttp.ClientError, asyncio.TimeoutError):
-            replies = None
-        run.latencies.append(time.perf_counter() - started)
+        replies, seconds = await post_message(session, url, sender, text)
+        run.latencies.append(seconds)
         verdict = judge(replies, expected)
         if not verdict.ok:
             run.failures[verdict.reason] += 1

@@ -42,6 +42,29 @@ def purge_options(
     return decorate
 
 
+def purge_and_report(
+    dry_run: bool,
+    count: Callable[[], int],
+    purge: Callable[[], int],
+    what: str,
+    what_deleted: Optional[str] = None,
+) -> None:
+    """Deletes, or with ``--dry-run`` only counts, and says how many.
+
+    Args:
+        dry_run: Only count what would be deleted.
+        count: Counts what would be deleted.
+        purge: Deletes it and returns how many went.
+        what: What the number counts, e.g. ``booking(s) that ended before 2026-11-01``.
+        what_deleted: The same after deleting, when it reads differently.
+
+    """
+    if dry_run:
+        click.echo(f"Would delete {count()} {what}.")
+    else:
+        click.echo(f"Deleted {purge()} {what_deleted or what}.")
+
+
 def cutoff(days: int, zone: dt.tzinfo = dt.timezone.utc) -> dt.datetime:
     """Now minus ``days``, to the second, in ``zone``."""
     return dt.datetime.now(zone).replace(microsecond=0) - dt.timedelta(days=days)

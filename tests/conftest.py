@@ -10,11 +10,12 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import sqlite_utils
+import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sanic import Sanic
 
-from bot.booking import BookingConfig, BookingRepository, load_config
+from bot.booking import BookingConfig, BookingRepository, load_config, parse_config
 from bot.booking.desk import BookingDesk
 from bot.knowledge import KnowledgeRepository, load_knowledge
 from bot.knowledge.build import build_database
@@ -113,6 +114,28 @@ def responses(dispatcher: CollectingDispatcher) -> list[str]:
 CPH = ZoneInfo("Europe/Copenhagen")
 # A Monday morning before Fronten opens; the tests' "now".
 NOW = dt.datetime(2026, 11, 23, 8, 0, tzinfo=CPH)
+
+
+# Booking rules small enough to read in a test: Mondays 9-15 only, two counsellors,
+# 45-minute slots. The web and booking CLI tests share them.
+MONDAY_RULES = {
+    "timezone": "Europe/Copenhagen",
+    "slot_minutes": 45,
+    "capacity": 2,
+    "opening_hours": {"monday": {"open": "09:00", "close": "15:00"}},
+    "notice_hours": 2,
+    "horizon_days": 28,
+    "retention_days": 30,
+}
+MONDAY_CONFIG = parse_config(MONDAY_RULES)
+
+
+@pytest.fixture
+def monday_rules_file(tmp_path: Path) -> Path:
+    """``MONDAY_RULES`` as a YAML file, for code that reads the ``BOOKING_CONFIG`` path."""
+    path = tmp_path / "rules.yml"
+    path.write_text(yaml.safe_dump(MONDAY_RULES), encoding="utf-8")
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -57,32 +57,52 @@ async def validate(validator, slot: str, text: str, make_tracker, **tracker_args
     return result
 
 
-# --- what the meeting is about ---------------------------------------------------------
+async def cost_question_for_the_date(validator, make_tracker, text: str, **slots: Any) -> dict:
+    """Validates a question about cost, asked where the form wants the date."""
+    return await validate(
+        validator, "booking_date", text, make_tracker, intent="ask_cost", slots=slots
+    )
+
+
+# --- what the meeting is about, and how to meet ----------------------------------------
 
 
 @pytest.mark.parametrize(
-    ("text", "topic"),
+    ("slot", "text", "value"),
     [
-        ("Bostøtte", "bostoette"),
-        ("bostoette", "bostoette"),
-        ("jeg vil tale om min bostøtte", "bostoette"),
-        ("BPA og hjælpere", "bpa"),
-        ("ledsager", "ledsagelse"),
-        ("Andet", "andet"),
-        ("ved ikke", "andet"),
-        ("stoettekontaktperson", "stoettekontaktperson"),
+        ("booking_topic", "Bostøtte", "bostoette"),
+        ("booking_topic", "bostoette", "bostoette"),
+        ("booking_topic", "jeg vil tale om min bostøtte", "bostoette"),
+        ("booking_topic", "BPA og hjælpere", "bpa"),
+        ("booking_topic", "ledsager", "ledsagelse"),
+        ("booking_topic", "Andet", "andet"),
+        ("booking_topic", "ved ikke", "andet"),
+        ("booking_topic", "stoettekontaktperson", "stoettekontaktperson"),
+        ("booking_meeting", "fronten", "fronten"),
+        ("booking_meeting", "Jeg kommer gerne ind på Fronten", "fronten"),
+        ("booking_meeting", "mød op", "fronten"),
+        ("booking_meeting", "telefon", "telefon"),
+        ("booking_meeting", "ring til mig", "telefon"),
+        ("booking_meeting", "Telefonsamtale", "telefon"),
     ],
 )
-async def test_topic(validator, make_tracker, text, topic) -> None:
-    assert await validate(validator, "booking_topic", text, make_tracker) == {
-        "booking_topic": topic
-    }
+async def test_topic_and_meeting_understood(validator, make_tracker, slot, text, value) -> None:
+    assert await validate(validator, slot, text, make_tracker) == {slot: value}
 
 
-async def test_unknown_topic_asks_again(validator, make_tracker) -> None:
-    result = await validate(validator, "booking_topic", "bananer", make_tracker, intent="greet")
-    assert result == {"booking_topic": None}
-    assert validate.responses == ["utter_booking_invalid_topic"]
+@pytest.mark.parametrize(
+    ("slot", "text", "response"),
+    [
+        ("booking_topic", "bananer", "utter_booking_invalid_topic"),
+        ("booking_meeting", "måske", "utter_booking_invalid_meeting"),
+    ],
+)
+async def test_unclear_topic_or_meeting_asks_again(
+    validator, make_tracker, slot, text, response
+) -> None:
+    result = await validate(validator, slot, text, make_tracker, intent="greet")
+    assert result == {slot: None}
+    assert validate.responses == [response]
 
 
 async def test_topic_buttons_end_with_andet(desk, real_repository, make_tracker) -> None:
@@ -147,13 +167,8 @@ async def test_holiday_is_named(desk, real_repository, make_tracker) -> None:
 
 
 async def test_question_during_the_form_is_answered(validator, make_tracker) -> None:
-    result = await validate(
-        validator,
-        "booking_date",
-        "hvad koster det?",
-        make_tracker,
-        intent="ask_cost",
-        slots={"booking_topic": "bostoette"},
+    result = await cost_question_for_the_date(
+        validator, make_tracker, "hvad koster det?", booking_topic="bostoette"
     )
     assert result["booking_date"] is None
     assert result["service"] == "bostoette"
@@ -193,32 +208,6 @@ def test_every_action_in_the_domain_is_served_by_the_action_server() -> None:
     executor = ActionExecutor()
     executor.register_package("bot.actions")
     assert set(executor.actions) == set(DOMAIN["actions"])
-
-
-# --- how to meet -----------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "meeting"),
-    [
-        ("fronten", "fronten"),
-        ("Jeg kommer gerne ind på Fronten", "fronten"),
-        ("mød op", "fronten"),
-        ("telefon", "telefon"),
-        ("ring til mig", "telefon"),
-        ("Telefonsamtale", "telefon"),
-    ],
-)
-async def test_meeting(validator, make_tracker, text, meeting) -> None:
-    assert await validate(validator, "booking_meeting", text, make_tracker) == {
-        "booking_meeting": meeting
-    }
-
-
-async def test_unclear_meeting(validator, make_tracker) -> None:
-    result = await validate(validator, "booking_meeting", "måske", make_tracker, intent="greet")
-    assert result == {"booking_meeting": None}
-    assert validate.responses == ["utter_booking_invalid_meeting"]
 
 
 # --- the slot --------------------------------------------------------------------------
@@ -518,13 +507,8 @@ async def test_an_unreadable_day_is_still_explained(validator, make_tracker, tex
 
 
 async def test_the_second_question_offers_to_leave_the_form(validator, make_tracker) -> None:
-    result = await validate(
-        validator,
-        "booking_date",
-        "hvad koster bostøtte?",
-        make_tracker,
-        intent="ask_cost",
-        slots={"form_questions": 1.0},
+    result = await cost_question_for_the_date(
+        validator, make_tracker, "hvad koster bostøtte?", form_questions=1.0
     )
     assert result["form_questions"] == 2.0
     assert validate.responses == ["utter_answer", "utter_offer_leave_form"]

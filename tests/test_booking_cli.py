@@ -8,22 +8,12 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-import yaml
 from click.testing import CliRunner, Result
 
 from bot.booking import Booking, BookingRepository
 from bot.booking.cli import cli
 from bot.cli import cli as fronten
 
-CPH_RULES = {
-    "timezone": "Europe/Copenhagen",
-    "slot_minutes": 45,
-    "capacity": 2,
-    "opening_hours": {"monday": {"open": "09:00", "close": "15:00"}},
-    "notice_hours": 2,
-    "horizon_days": 28,
-    "retention_days": 30,
-}
 PHONE = "20123456"
 CUTOFF_LINE = re.compile(
     r"(Deleted|Would delete) (\d+) booking\(s\) that ended before "
@@ -32,10 +22,8 @@ CUTOFF_LINE = re.compile(
 
 
 @pytest.fixture
-def env(tmp_path: Path) -> dict[str, str]:
-    rules = tmp_path / "rules.yml"
-    rules.write_text(yaml.safe_dump(CPH_RULES), encoding="utf-8")
-    return {"BOOKING_DB": str(tmp_path / "b.db"), "BOOKING_CONFIG": str(rules)}
+def env(tmp_path: Path, monday_rules_file: Path) -> dict[str, str]:
+    return {"BOOKING_DB": str(tmp_path / "b.db"), "BOOKING_CONFIG": str(monday_rules_file)}
 
 
 @pytest.fixture

@@ -223,6 +223,14 @@ class Chat:
         self.choices = page.locator("button.choice")
         self.live = page.locator("[aria-live=polite]")
 
+    @classmethod
+    def opened(cls, page: Page, url: str) -> Chat:
+        """The widget on the page at ``url``, opened."""
+        page.goto(url)
+        chat = cls(page)
+        chat.open()
+        return chat
+
     def open(self) -> None:
         self.launcher.click()
         expect(self.input).to_be_focused()
@@ -245,6 +253,13 @@ class Chat:
 
     def storage(self) -> dict:
         return json.loads(self.page.evaluate("() => sessionStorage.getItem('fronten-chat-v1')"))
+
+
+@pytest.fixture
+def chat_and_watch(page_and_watch, services: Services) -> tuple[Chat, Watch]:
+    """The widget opened on the web app's own page, and what that page did."""
+    page, watch = page_and_watch
+    return Chat.opened(page, services.web + "/"), watch
 
 
 def focused(page: Page) -> dict[str, str]:
@@ -294,13 +309,8 @@ def test_question_is_answered_with_its_source(page_and_watch, services: Services
     assert watch.payloads()[0]["message"] == "hvordan søger jeg bostøtte?"
 
 
-def test_quick_reply_sends_the_payload_and_shows_the_title(
-    page_and_watch, services: Services
-) -> None:
-    page, watch = page_and_watch
-    page.goto(services.web + "/")
-    chat = Chat(page)
-    chat.open()
+def test_quick_reply_sends_the_payload_and_shows_the_title(chat_and_watch) -> None:
+    chat, watch = chat_and_watch
     chat.ask("hvad koster det?")
     expect(chat.choices.first).to_be_visible()
     title = chat.choices.first.inner_text()
@@ -315,13 +325,9 @@ def test_quick_reply_sends_the_payload_and_shows_the_title(
     expect(chat.input).to_be_focused()
 
 
-def test_conversation_survives_reload_and_start_over_begins_anew(
-    page_and_watch, services: Services
-) -> None:
-    page, watch = page_and_watch
-    page.goto(services.web + "/")
-    chat = Chat(page)
-    chat.open()
+def test_conversation_survives_reload_and_start_over_begins_anew(chat_and_watch) -> None:
+    chat, watch = chat_and_watch
+    page = chat.page
     chat.ask("hvem kan få BPA?")
     texts = chat.bot.all_inner_texts()
     sender = chat.storage()["sender"]
@@ -396,11 +402,9 @@ def test_the_whole_flow_works_from_the_keyboard(page_and_watch, services: Servic
     expect(chat.input).to_be_focused()
 
 
-def test_html_from_the_citizen_is_shown_as_text(page_and_watch, services: Services) -> None:
-    page, watch = page_and_watch
-    page.goto(services.web + "/")
-    chat = Chat(page)
-    chat.open()
+def test_html_from_the_citizen_is_shown_as_text(chat_and_watch) -> None:
+    chat, watch = chat_and_watch
+    page = chat.page
     attack = "<img src=x onerror=alert(1)>"
     chat.ask(attack)
     page.wait_for_timeout(300)
@@ -426,9 +430,7 @@ def test_only_http_links_from_the_assistant_become_links(
         }
     ]
     page.route(services.webhook, lambda route: route.fulfill(json=reply))
-    page.goto(services.web + "/")
-    chat = Chat(page)
-    chat.open()
+    chat = Chat.opened(page, services.web + "/")
     chat.ask("et link, tak")
     links = page.locator("li.msg.bot a")
     # Both URLs in the text become links; the markup around the second stays text.
@@ -462,9 +464,7 @@ def test_a_server_failure_gives_the_phone_number(
         # A timeout: the request is left hanging and the widget's 15 s clock runs out.
 
     page.route(services.webhook, fail)
-    page.goto(services.web + "/")
-    chat = Chat(page)
-    chat.open()
+    chat = Chat.opened(page, services.web + "/")
     chat.input.fill("hvad koster bostøtte?")
     chat.input.press("Enter")
     if failure == "timeout":
@@ -487,9 +487,7 @@ def test_the_phone_number_comes_from_the_contact_route(
     other = contact | {"name": "Borgerservice", "phone": "12 34 56 78"}
     page.route(f"{services.web}/widget/contact.json", lambda route: route.fulfill(json=other))
     page.route(services.webhook, lambda route: route.abort("connectionrefused"))
-    page.goto(services.web + "/")
-    chat = Chat(page)
-    chat.open()
+    chat = Chat.opened(page, services.web + "/")
     [notice] = chat.ask("hvad koster bostøtte?")
     assert notice.endswith("Prøv igen om lidt, eller ring til Borgerservice på 12 34 56 78.")
     assert PHONE not in notice and watch.errors == []
@@ -505,9 +503,7 @@ def test_without_a_contact_point_the_notice_names_no_number(
         lambda route: route.fulfill(status=404, json={"error": "Siden findes ikke."}),
     )
     page.route(services.webhook, lambda route: route.fulfill(json=[]))
-    page.goto(services.web + "/")
-    chat = Chat(page)
-    chat.open()
+    chat = Chat.opened(page, services.web + "/")
     [notice] = chat.ask("hvad koster bostøtte?")
     assert notice.endswith("Prøv at skrive dit spørgsmål igen.")
     assert not re.search(r"\d", notice) and watch.errors == []
@@ -544,9 +540,7 @@ def test_zoom_200_percent_keeps_everything_usable(
     browser: Browser, services: Services, request: pytest.FixtureRequest
 ) -> None:
     page, _ = new_page(browser, services, request, viewport=ZOOMED, scale=2, bypass_csp=True)
-    page.goto(services.web + "/")
-    chat = Chat(page)
-    chat.open()
+    chat = Chat.opened(page, services.web + "/")
     chat.ask("hvad koster det?")
     no_horizontal_scroll(page)
     for control in (chat.input, chat.send_button, page.get_by_role("button", name="Luk chatten")):
@@ -573,9 +567,7 @@ def test_bad_input_keeps_the_layout(
     browser: Browser, services: Services, request: pytest.FixtureRequest, kind: str
 ) -> None:
     page, watch = new_page(browser, services, request, viewport=PHONE_SCREEN, scale=2)
-    page.goto(services.web + "/")
-    chat = Chat(page)
-    chat.open()
+    chat = Chat.opened(page, services.web + "/")
     before = chat.replies()
     if kind == "very long":
         text = "bostøtte" + "x" * 5000
@@ -601,11 +593,9 @@ def test_bad_input_keeps_the_layout(
     assert watch.errors == [] and watch.csp == []
 
 
-def test_double_click_on_send_sends_once(page_and_watch, services: Services) -> None:
-    page, watch = page_and_watch
-    page.goto(services.web + "/")
-    chat = Chat(page)
-    chat.open()
+def test_double_click_on_send_sends_once(chat_and_watch) -> None:
+    chat, watch = chat_and_watch
+    page = chat.page
     chat.input.fill("hvem kan få BPA?")
     before = chat.replies()
     chat.send_button.dblclick()
@@ -623,9 +613,7 @@ def test_widget_embedded_on_another_site_answers_and_stores_ratings(
     browser: Browser, services: Services, request: pytest.FixtureRequest
 ) -> None:
     page, watch = new_page(browser, services, request)
-    page.goto(services.embedding_site)
-    chat = Chat(page)
-    chat.open()
+    chat = Chat.opened(page, services.embedding_site)
     # Yellow would make white text unreadable, so the widget keeps its own colour.
     background = chat.send_button.evaluate("b => getComputedStyle(b).backgroundColor")
     assert background == "rgb(0, 86, 111)"
@@ -643,9 +631,7 @@ def test_a_site_not_in_cors_origins_gets_no_answers(
     browser: Browser, services: Services, request: pytest.FixtureRequest
 ) -> None:
     page, _ = new_page(browser, services, request)
-    page.goto(services.foreign_site)
-    chat = Chat(page)
-    chat.open()
+    chat = Chat.opened(page, services.foreign_site)
     before = chat.replies()
     chat.input.fill("hvad koster bostøtte?")
     chat.input.press("Enter")
@@ -669,9 +655,7 @@ def test_staff_log_in_search_and_see_what_citizens_missed(
     browser: Browser, services: Services, request: pytest.FixtureRequest
 ) -> None:
     page, watch = new_page(browser, services, request, bypass_csp=False)
-    page.goto(services.web + "/")
-    chat = Chat(page)
-    chat.open()
+    chat = Chat.opened(page, services.web + "/")
     # Nonsense, so it hits the fallback; this module's insights database starts empty.
     missed = "blå banan kører cykel"
     chat.ask(missed)
@@ -733,9 +717,7 @@ def test_when_the_assistant_is_down_the_citizen_gets_the_phone_number(
 ) -> None:
     services.stop_assistant()
     page, watch = new_page(browser, services, request)
-    page.goto(services.web + "/")
-    chat = Chat(page)
-    chat.open()
+    chat = Chat.opened(page, services.web + "/")
     replies = chat.ask("hvordan søger jeg bostøtte?")
     assert len(replies) == 1 and PHONE in replies[0]
     expect(chat.live).to_contain_text(PHONE)

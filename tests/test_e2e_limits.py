@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 import sqlite3
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, List
 
 import pytest
 
-from bot.booking import BookingRepository, load_config
+from bot.booking import Booking, BookingRepository, load_config
 from bot.booking.desk import BookingDesk
 from bot.settings import Limits
 from tests.conftest import CPH, ROOT
@@ -47,13 +48,25 @@ class Setup:
         body = [r["body"] for r in self.outbox(phone) if r["kind"] == "code"][-1]
         return re.search(r"\b(\d{6})\b", body).group(1)
 
-    def bookings(self, phone: str) -> list:
+    @contextmanager
+    def desk(self) -> Iterator[BookingDesk]:
+        """The booking desk on the servers' database, as staff reach it outside the chat."""
         repository = BookingRepository(self.tmp / "bookings.db", CPH)
         try:
-            desk = BookingDesk(repository, load_config(ROOT / "config" / "fronten_slots.yml"))
-            return desk.active_bookings(phone)
+            yield BookingDesk(repository, load_config(ROOT / "config" / "fronten_slots.yml"))
         finally:
             repository.close()
+
+    def bookings(self, phone: str) -> list:
+        with self.desk() as desk:
+            return desk.active_bookings(phone)
+
+    def book_the_last_offer(self, name: str, phone: str) -> Booking:
+        """Books an appointment at the desk, not in the chat (by phone with staff, say)."""
+        with self.desk() as desk:
+            booking = desk.book(desk.offers(desk.now())[-1], "Andet", "fronten", name, phone)
+        assert booking is not None
+        return booking
 
 
 @pytest.fixture(scope="module")
@@ -90,12 +103,8 @@ def up_to_the_phone(webhook: str, sender: str, phone: str) -> str:
 
 def test_booking_and_sms_limits_over_rest(setup: Setup) -> None:
     phone = "51515151"
-    # One appointment already, booked earlier (by phone with staff, say).
-    repository = BookingRepository(setup.tmp / "bookings.db", CPH)
-    desk = BookingDesk(repository, load_config(ROOT / "config" / "fronten_slots.yml"))
-    first = desk.book(desk.offers(desk.now())[-1], "Andet", "fronten", "Mette", phone)
-    repository.close()
-    assert first is not None
+    # One appointment already, booked earlier.
+    first = setup.book_the_last_offer("Mette", phone)
 
     # The web chat sends a code; the booking waits for it, and a wrong code is refused.
     sender = uuid.uuid4().hex
@@ -144,10 +153,7 @@ def test_a_stranger_s_number_gets_one_sms_at_most(setup: Setup) -> None:
 
 def test_the_cancel_lock_out_holds_for_new_conversations(setup: Setup) -> None:
     phone = "71717171"
-    repository = BookingRepository(setup.tmp / "bookings.db", CPH)
-    desk = BookingDesk(repository, load_config(ROOT / "config" / "fronten_slots.yml"))
-    booking = desk.book(desk.offers(desk.now())[-1], "Andet", "fronten", "Ole", phone)
-    repository.close()
+    booking = setup.book_the_last_offer("Ole", phone)
     for guess in ("20202020", "30303030", "40404040"):
         # Each guess in a new conversation, as a script would.
         sender = uuid.uuid4().hex

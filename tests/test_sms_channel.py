@@ -304,19 +304,18 @@ def _unsigned(body: Dict[str, Any]) -> str:
     return jwt.encode(body, key=None, algorithm="none")
 
 
-async def test_without_a_webhook_secret_every_message_is_refused(
-    bot: Bot, gateway: FakeGateway, database: SmsDatabase, real_repository
+@pytest.mark.parametrize(
+    ("missing", "status"),
+    [
+        ("webhook_secret", 401),  # every message is refused: none can be verified
+        ("sender_secret", 503),  # the channel is not configured, so nothing is processed
+    ],
+)
+async def test_without_a_secret_no_message_reaches_the_bot(
+    bot: Bot, gateway: FakeGateway, database: SmsDatabase, real_repository, missing, status
 ) -> None:
-    app = make_app(bot, gateway, database, real_repository, webhook_secret=None)
-    assert (await post(app, webhook_body("hej"))).status == 401
-    assert bot.messages == []
-
-
-async def test_without_a_sender_secret_nothing_is_processed(
-    bot: Bot, gateway: FakeGateway, database: SmsDatabase, real_repository
-) -> None:
-    app = make_app(bot, gateway, database, real_repository, sender_secret=None)
-    assert (await post(app, webhook_body("hej"))).status == 503
+    app = make_app(bot, gateway, database, real_repository, **{missing: None})
+    assert (await post(app, webhook_body("hej"))).status == status
     assert bot.messages == []
 
 

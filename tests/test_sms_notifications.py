@@ -164,39 +164,46 @@ async def test_cancel_and_move_are_confirmed_by_sms(
 # --- the booking form takes the sender's number ------------------------------------------
 
 
+@pytest.fixture
+def booking_validator(desk, real_repository, link: SmsLink) -> ValidateBookingForm:
+    return ValidateBookingForm(desk, real_repository, link)
+
+
+def in_booking_form(channel: str, slots: Dict[str, Any] | None = None) -> Tracker:
+    """A message from ``SMS_KEY``'s conversation on ``channel`` while the booking form runs."""
+    return tracker(slots or {}, channel, SMS_KEY, "booking_form")
+
+
+async def extracted_phone(validator: ValidateBookingForm, message: Tracker) -> Dict[str, Any]:
+    return await validator.extract_booking_phone(CollectingDispatcher(), message, DOMAIN)
+
+
 async def test_over_sms_the_form_does_not_ask_for_the_phone(
-    desk, real_repository, link: SmsLink, database: SmsDatabase
+    booking_validator: ValidateBookingForm, database: SmsDatabase
 ) -> None:
     sms_conversation(database)
-    validator = ValidateBookingForm(desk, real_repository, link)
-    sms = tracker({}, "gatewayapi", SMS_KEY, "booking_form")
-    assert await validator.extract_booking_phone(CollectingDispatcher(), sms, DOMAIN) == {
-        "booking_phone": PHONE
-    }
+    sms = in_booking_form("gatewayapi")
+    assert await extracted_phone(booking_validator, sms) == {"booking_phone": PHONE}
     # The whole validation run fills it, so Rasa never asks utter_ask_booking_phone.
-    events = await validator.run(CollectingDispatcher(), sms, DOMAIN)
+    events = await booking_validator.run(CollectingDispatcher(), sms, DOMAIN)
     assert {"event": "slot", "timestamp": None, "name": "booking_phone", "value": PHONE} in events
 
 
 async def test_on_the_web_the_form_asks_for_the_phone(
-    desk, real_repository, link: SmsLink, database: SmsDatabase
+    booking_validator: ValidateBookingForm, database: SmsDatabase
 ) -> None:
     sms_conversation(database)
-    validator = ValidateBookingForm(desk, real_repository, link)
-    web = tracker({}, "rest", SMS_KEY, "booking_form")
-    assert await validator.extract_booking_phone(CollectingDispatcher(), web, DOMAIN) == {}
-    typed = tracker({"booking_phone": "31313131"}, "gatewayapi", SMS_KEY, "booking_form")
-    assert await validator.extract_booking_phone(CollectingDispatcher(), typed, DOMAIN) == {}
+    assert await extracted_phone(booking_validator, in_booking_form("rest")) == {}
+    typed = in_booking_form("gatewayapi", {"booking_phone": "31313131"})
+    assert await extracted_phone(booking_validator, typed) == {}
 
 
 async def test_an_old_sms_number_is_not_used(
-    desk, real_repository, link: SmsLink, database: SmsDatabase
+    booking_validator: ValidateBookingForm, database: SmsDatabase
 ) -> None:
     old = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=2)
     Numbers(database).remember(SMS_KEY, PHONE, old)
-    validator = ValidateBookingForm(desk, real_repository, link)
-    sms = tracker({}, "gatewayapi", SMS_KEY, "booking_form")
-    assert await validator.extract_booking_phone(CollectingDispatcher(), sms, DOMAIN) == {}
+    assert await extracted_phone(booking_validator, in_booking_form("gatewayapi")) == {}
 
 
 # --- the worker --------------------------------------------------------------------------
@@ -367,12 +374,18 @@ async def test_stop_is_honoured_for_reminders_and_confirmations(
     assert (await worker.send_due()).sent == 1
 
 
+def confirmation_due_now(database: SmsDatabase) -> dt.datetime:
+    """Queues a booking confirmation that is due now; returns that now."""
+    now = dt.datetime.now(dt.timezone.utc)
+    Outbox(database).enqueue("confirmation", PHONE, "Din tid er booket", now)
+    return now
+
+
 async def test_a_gateway_that_answers_500_then_200(
     worker_parts, gateway: FakeGateway, database: SmsDatabase
 ) -> None:
     gateway.fail(500)
-    now = dt.datetime.now(dt.timezone.utc)
-    Outbox(database).enqueue("confirmation", PHONE, "Din tid er booket", now)
+    now = confirmation_due_now(database)
     assert (await worker_parts(now).send_due()).sent == 1
     assert [r["answered"] for r in gateway.requests()] == [500, 200]
 
@@ -409,8 +422,7 @@ async def test_a_refused_message_fails_at_once(
     worker_parts, gateway: FakeGateway, database: SmsDatabase
 ) -> None:
     gateway.fail(400)
-    now = dt.datetime.now(dt.timezone.utc)
-    Outbox(database).enqueue("confirmation", PHONE, "Din tid er booket", now)
+    now = confirmation_due_now(database)
     result = await worker_parts(now).send_due()
     assert result.failed == 1 and len(gateway.requests()) == 1
 
@@ -437,8 +449,7 @@ async def test_one_unsendable_message_does_not_hold_up_the_queue(
 async def test_without_a_token_the_worker_sends_nothing(
     worker_parts, gateway: FakeGateway, database: SmsDatabase
 ) -> None:
-    now = dt.datetime.now(dt.timezone.utc)
-    Outbox(database).enqueue("confirmation", PHONE, "Din tid er booket", now)
+    now = confirmation_due_now(database)
     worker = worker_parts(now, client=None)
     assert not worker.can_send
     assert (await worker.send_due()).sent == 0

@@ -7,13 +7,13 @@ from typing import Any, Iterator
 
 import icalendar
 import pytest
-import yaml
 from sanic import Sanic
 
-from bot.booking import Booking, BookingRepository, parse_config
+from bot.booking import Booking, BookingRepository
 from bot.web import create_app
 from bot.web.settings import WebSettings
 from bot.web.staff import BAD_DATE, booking_json
+from tests.conftest import MONDAY_CONFIG
 
 # Sanic warns that start/stop listeners run "as early/late as possible" under ASGI.
 pytestmark = [
@@ -21,17 +21,7 @@ pytestmark = [
     pytest.mark.usefixtures("forget_apps"),
 ]
 
-RULES = {
-    "timezone": "Europe/Copenhagen",
-    "slot_minutes": 45,
-    "capacity": 2,
-    "opening_hours": {"monday": {"open": "09:00", "close": "15:00"}},
-    "notice_hours": 2,
-    "horizon_days": 28,
-    "retention_days": 30,
-}
-CONFIG = parse_config(RULES)
-CPH = CONFIG.timezone
+CPH = MONDAY_CONFIG.timezone
 STAFF, CALENDAR = "staff-secret-token", "calendar-secret-token"
 TODAY = dt.datetime.now(CPH).date()
 TOMORROW, LATER = TODAY + dt.timedelta(days=1), TODAY + dt.timedelta(days=2)
@@ -49,9 +39,8 @@ def at(day: dt.date, hour: int, minute: int = 0) -> dt.datetime:
 
 
 def book(repo: BookingRepository, start: dt.datetime, phone: str, topic: str = "bostøtte"):
-    return repo.book(
-        start, start + dt.timedelta(minutes=45), topic, "fronten", "Åse", phone, CONFIG.capacity
-    )
+    end = start + dt.timedelta(minutes=45)
+    return repo.book(start, end, topic, "fronten", "Åse", phone, MONDAY_CONFIG.capacity)
 
 
 @pytest.fixture
@@ -79,7 +68,7 @@ def seeded(db_path: Path) -> Iterator[dict[str, Booking]]:
 
 def make_app(db_path: Path, **kwargs: Any) -> Sanic:
     options = {
-        "config": CONFIG,
+        "config": MONDAY_CONFIG,
         "staff_token": STAFF,
         "calendar_token": CALENDAR,
         "settings": WebSettings(),
@@ -109,7 +98,7 @@ async def test_health_reports_a_broken_database_without_details(db_path: Path) -
     def broken() -> BookingRepository:
         raise sqlite3.OperationalError("unable to open database file /secret/path")
 
-    app = create_app(broken, CONFIG, STAFF, CALENDAR)
+    app = create_app(broken, MONDAY_CONFIG, STAFF, CALENDAR)
     response = await get(app, "/health")
     assert (response.status, response.json) == (503, {"status": "error"})
 
@@ -208,11 +197,9 @@ async def test_tokens_are_read_from_the_environment_on_start(
 
 
 async def test_defaults_open_nothing_until_the_app_starts(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monday_rules_file: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    rules = tmp_path / "rules.yml"
-    rules.write_text(yaml.safe_dump(RULES), encoding="utf-8")
-    monkeypatch.setenv("BOOKING_CONFIG", str(rules))
+    monkeypatch.setenv("BOOKING_CONFIG", str(monday_rules_file))
     monkeypatch.setenv("BOOKING_DB", str(tmp_path / "env.db"))
     app = create_app()
     assert not (tmp_path / "env.db").exists()

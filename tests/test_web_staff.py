@@ -15,7 +15,7 @@ import pytest
 import sqlite_utils
 from sanic import Sanic
 
-from bot.booking import BookingRepository, parse_config
+from bot.booking import BookingRepository
 from bot.insights import InsightsRepository
 from bot.knowledge import KnowledgeRepository
 from bot.web import create_app
@@ -24,24 +24,13 @@ from bot.web.login import LOGIN_CSRF_COOKIE, SESSION_COOKIE, safe_next
 from bot.web.passwords import hash_password, verify_password
 from bot.web.sessions import SessionSigner, credential_fingerprint
 from bot.web.settings import WebSettings
-from tests.conftest import ROOT
+from tests.conftest import MONDAY_CONFIG, ROOT
 
 pytestmark = [
     pytest.mark.filterwarnings("ignore:You have set a listener:UserWarning"),
     pytest.mark.usefixtures("forget_apps"),
 ]
 
-CONFIG = parse_config(
-    {
-        "timezone": "Europe/Copenhagen",
-        "slot_minutes": 45,
-        "capacity": 2,
-        "opening_hours": {"monday": {"open": "09:00", "close": "15:00"}},
-        "notice_hours": 2,
-        "horizon_days": 28,
-        "retention_days": 30,
-    }
-)
 USER, PASSWORD = "fronten", "korrekt hest batteri"
 SECRET = "s" * 40
 STAFF_TOKEN = "staff-token-for-scripts"
@@ -67,14 +56,16 @@ def make_app(
     )
     options = {
         "state": quiet_state(),
-        "config": CONFIG,
+        "config": MONDAY_CONFIG,
         "staff_token": STAFF_TOKEN,
         "calendar_token": "cal",
         "settings": settings,
         "knowledge_factory": lambda: KnowledgeRepository(fixture_db, "Ballerup"),
         "insights_factory": lambda: InsightsRepository(tmp_path / "insights.db"),
     } | kwargs
-    return create_app(lambda: BookingRepository(tmp_path / "b.db", CONFIG.timezone), **options)
+    return create_app(
+        lambda: BookingRepository(tmp_path / "b.db", MONDAY_CONFIG.timezone), **options
+    )
 
 
 class Waits:
@@ -355,8 +346,8 @@ async def test_search_without_a_knowledge_base_says_so(tmp_path: Path, fixture_d
 
 
 async def test_today_lists_todays_bookings_escaped(app: Sanic, tmp_path: Path) -> None:
-    repository = BookingRepository(tmp_path / "b.db", CONFIG.timezone)
-    today = dt.datetime.now(CONFIG.timezone).replace(minute=0, second=0, microsecond=0)
+    repository = BookingRepository(tmp_path / "b.db", MONDAY_CONFIG.timezone)
+    today = dt.datetime.now(MONDAY_CONFIG.timezone).replace(minute=0, second=0, microsecond=0)
     booking = repository.book(
         today, today + dt.timedelta(minutes=45), "Bostøtte", "telefon", "<b>Åse</b>", "20123456", 2
     )

@@ -13,7 +13,7 @@ import yaml
 from hypothesis import given
 from sanic import Sanic
 
-from bot.booking import BookingRepository, parse_config
+from bot.booking import BookingRepository
 from bot.insights import InsightsRepository
 from bot.knowledge import load_knowledge
 from bot.knowledge.build import build_database
@@ -21,7 +21,7 @@ from bot.web import create_app
 from bot.web.app import REQUEST_MAX_SIZE
 from bot.web.settings import DEFAULT_BOT_URL, WebSettings
 from bot.web.widget import MAX_BODY, STATIC, WIDGET_TEXTS, parse_rating
-from tests.conftest import FIXTURES
+from tests.conftest import FIXTURES, MONDAY_CONFIG
 from tests.cpr_strategies import cpr_numbers
 
 pytestmark = [
@@ -29,17 +29,6 @@ pytestmark = [
     pytest.mark.usefixtures("forget_apps"),
 ]
 
-CONFIG = parse_config(
-    {
-        "timezone": "Europe/Copenhagen",
-        "slot_minutes": 45,
-        "capacity": 2,
-        "opening_hours": {"monday": {"open": "09:00", "close": "15:00"}},
-        "notice_hours": 2,
-        "horizon_days": 28,
-        "retention_days": 30,
-    }
-)
 SITE = "https://www.ballerup.dk"
 BOT = "https://chat.ballerup.dk:8443"
 RATING = {
@@ -55,8 +44,8 @@ RATING = {
 def app(tmp_path: Path) -> Sanic:
     settings = WebSettings(bot_public_url=BOT, cors_origins=(SITE, "http://127.0.0.1:8000"))
     return create_app(
-        lambda: BookingRepository(tmp_path / "b.db", CONFIG.timezone),
-        CONFIG,
+        lambda: BookingRepository(tmp_path / "b.db", MONDAY_CONFIG.timezone),
+        MONDAY_CONFIG,
         settings=settings,
         insights_factory=lambda: InsightsRepository(tmp_path / "insights.db"),
     )

@@ -198,7 +198,7 @@ class ActionAnswerQuestion(KnowledgeAction):
         self._with_contact(dispatcher, "utter_choose_fact", buttons=buttons)
 
     def _with_contact(self, dispatcher: CollectingDispatcher, response: str, **kwargs: Any) -> None:
-        contact = self.repository.contact("fronten") or self.repository.contact("general")
+        contact = self.repository.office_contact()
         if contact is None:
             dispatcher.utter_message(response=f"{response}_no_contact", **kwargs)
             return

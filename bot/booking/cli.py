@@ -7,12 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 from contextlib import closing
+from functools import partial
 from typing import Sequence
 
 import click
 
 from bot.booking.repository import EVENT_RETENTION, Booking
-from bot.cli_tools import cutoff, purge_options, table
+from bot.cli_tools import cutoff, purge_and_report, purge_options, table
 from bot.services import booking_config, open_bookings
 
 HEADERS = ("Date", "Time", "Seat", "Reference", "Meeting", "First name", "Phone", "Topic")
@@ -30,12 +31,13 @@ def purge_command(days: int | None, dry_run: bool) -> None:
     config = booking_config()
     before = cutoff(config.retention_days if days is None else days, config.timezone)
     with closing(open_bookings(timezone=config.timezone)) as repository:
-        if dry_run:
-            count = repository.count_ended_before(before)
-            click.echo(f"Would delete {count} booking(s) that ended before {before.isoformat()}.")
-        else:
-            count = repository.purge(before)
-            click.echo(f"Deleted {count} booking(s) that ended before {before.isoformat()}.")
+        purge_and_report(
+            dry_run,
+            partial(repository.count_ended_before, before),
+            partial(repository.purge, before),
+            f"booking(s) that ended before {before.isoformat()}",
+        )
+        if not dry_run:
             # Counts for the booking and lock-out limits are useless after a few days.
             repository.purge_events(dt.datetime.now(config.timezone) - EVENT_RETENTION)
 

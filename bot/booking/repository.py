@@ -15,9 +15,9 @@ import sqlite_utils
 
 from bot.booking.reference import new_reference, normalise_reference
 from bot.danish.phone import normalise_danish_mobile
+from bot.sqlite_files import connect_autocommit
 
 MEETINGS = ("fronten", "telefon")
-BUSY_TIMEOUT_SECONDS = 10.0
 
 # Deliberately no CPR number: the booking needs only a first name and a phone number.
 _SCHEMA = """
@@ -129,13 +129,7 @@ class BookingRepository:
     def __init__(self, path: Path, timezone: ZoneInfo | None = None) -> None:
         self.path = path
         self.timezone = timezone or ZoneInfo("Europe/Copenhagen")
-        conn = sqlite3.connect(
-            str(path),
-            isolation_level=None,
-            timeout=BUSY_TIMEOUT_SECONDS,
-            check_same_thread=False,
-        )
-        conn.execute(f"pragma busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
+        conn = connect_autocommit(path)
         self._db = sqlite_utils.Database(conn)
         self._lock = threading.RLock()
         self._create_schema()

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from contextlib import closing
+from functools import partial
 
 import click
 
-from bot.cli_tools import cutoff, purge_options
+from bot.cli_tools import cutoff, purge_and_report, purge_options
 from bot.services import open_insights
 from bot.settings import Retention
 
@@ -26,9 +27,10 @@ def purge_command(days: int, dry_run: bool) -> None:
     """Delete ratings and missed questions stored more than N days ago."""
     before = cutoff(days)
     with closing(open_insights()) as repository:
-        if dry_run:
-            count = repository.count_before(before)
-            click.echo(f"Would delete {count} rating(s) and missed question(s) before {before}.")
-        else:
-            count = repository.purge(before)
-            click.echo(f"Deleted {count} rating(s) and missed question(s) stored before {before}.")
+        purge_and_report(
+            dry_run,
+            partial(repository.count_before, before),
+            partial(repository.purge, before),
+            f"rating(s) and missed question(s) before {before}",
+            f"rating(s) and missed question(s) stored before {before}",
+        )

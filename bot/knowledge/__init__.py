@@ -5,6 +5,7 @@ from bot.knowledge.repository import (
     ContactInfo,
     KnowledgeRepository,
     ServiceInfo,
+    contact_fields,
 )
 from bot.knowledge.schema import KnowledgeError, load_knowledge
 
@@ -14,5 +15,6 @@ __all__ = [
     "KnowledgeError",
     "KnowledgeRepository",
     "ServiceInfo",
+    "contact_fields",
     "load_knowledge",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any, Callable, TypeVar
 
 import click
 
@@ -15,6 +16,28 @@ from bot.knowledge.schema import KnowledgeError, load_knowledge
 from bot.settings import Settings
 
 SETTINGS = Settings.from_env()
+_Command = TypeVar("_Command", bound=Callable[..., Any])
+
+# Options several commands take; their defaults come from the settings.
+folder_option = click.option(
+    "--folder", type=click.Path(path_type=Path), default=SETTINGS.knowledge_dir
+)
+db_option = click.option("--db", type=click.Path(path_type=Path), default=SETTINGS.knowledge_db)
+municipality_option = click.option("--municipality", default=SETTINGS.municipality)
+
+
+def optional_path_option(name: str, help_text: str) -> Callable[[_Command], _Command]:
+    """An option naming a file that a command writes or reads only when it is given.
+
+    Args:
+        name: The option, e.g. ``--lookups``.
+        help_text: What the file is for.
+
+    Returns:
+        The decorator; the command receives a ``Path`` or None.
+
+    """
+    return click.option(name, type=click.Path(path_type=Path), default=None, help=help_text)
 
 
 @click.group()
@@ -23,15 +46,13 @@ def cli() -> None:
 
 
 @cli.command("build")
-@click.option("--folder", type=click.Path(path_type=Path), default=SETTINGS.knowledge_dir)
-@click.option("--db", type=click.Path(path_type=Path), default=SETTINGS.knowledge_db)
-@click.option(
+@folder_option
+@db_option
+@optional_path_option(
     "--lookups",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Also write the NLU lookup table for services to this file (only if it changed).",
+    "Also write the NLU lookup table for services to this file (only if it changed).",
 )
-@click.option("--municipality", default=SETTINGS.municipality)
+@municipality_option
 def build_command(folder: Path, db: Path, lookups: Path | None, municipality: str) -> None:
     """Validate the knowledge files and build the SQLite database."""
     try:
@@ -49,7 +70,7 @@ def build_command(folder: Path, db: Path, lookups: Path | None, municipality: st
 
 
 @cli.command("check")
-@click.option("--folder", type=click.Path(path_type=Path), default=SETTINGS.knowledge_dir)
+@folder_option
 def check_command(folder: Path) -> None:
     """Validate the knowledge files without writing anything."""
     try:
@@ -62,8 +83,8 @@ def check_command(folder: Path) -> None:
 
 @cli.command("search")
 @click.argument("text")
-@click.option("--db", type=click.Path(path_type=Path), default=SETTINGS.knowledge_db)
-@click.option("--municipality", default=SETTINGS.municipality)
+@db_option
+@municipality_option
 @click.option("--limit", default=5)
 def search_command(text: str, db: Path, municipality: str, limit: int) -> None:
     """The facts that best answer a question, ranked as the assistant ranks them."""
@@ -75,8 +96,8 @@ def search_command(text: str, db: Path, municipality: str, limit: int) -> None:
 @cli.command("answer")
 @click.argument("service")
 @click.argument("topic")
-@click.option("--db", type=click.Path(path_type=Path), default=SETTINGS.knowledge_db)
-@click.option("--municipality", default=SETTINGS.municipality)
+@db_option
+@municipality_option
 def answer_command(service: str, topic: str, db: Path, municipality: str) -> None:
     """Print the answer the assistant gives, with its source."""
     repository = KnowledgeRepository.open(db, municipality)
@@ -89,18 +110,14 @@ def answer_command(service: str, topic: str, db: Path, municipality: str) -> Non
 
 
 @cli.command("coverage")
-@click.option("--folder", type=click.Path(path_type=Path), default=SETTINGS.knowledge_dir)
-@click.option(
+@folder_option
+@optional_path_option(
     "--seeds",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="The seed documents; when given, every heading is also looked up in its document.",
+    "The seed documents; when given, every heading is also looked up in its document.",
 )
-@click.option(
+@optional_path_option(
     "--readme",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Write the left-out sections into this README (only if they changed).",
+    "Write the left-out sections into this README (only if they changed).",
 )
 def coverage_command(folder: Path, seeds: Path | None, readme: Path | None) -> None:
     """Print every section of every seed document with the facts that cite it."""

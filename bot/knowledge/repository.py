@@ -55,6 +55,29 @@ class ContactInfo:
     section: str
 
 
+# Where citizens are sent: Fronten's own contact point, else the municipality's general one.
+OFFICE_CONTACT_IDS = ("fronten", "general")
+
+
+def contact_fields(contact: ContactInfo | None) -> dict[str, str]:
+    """A contact point as the response templates' variables.
+
+    Args:
+        contact: The contact point, or None when the municipality has none.
+
+    Returns:
+        ``contact_name``, ``contact_address`` and ``contact_phone``; empty when unknown.
+
+    """
+    if contact is None:
+        return {"contact_name": "", "contact_address": "", "contact_phone": ""}
+    return {
+        "contact_name": contact.name,
+        "contact_address": contact.address,
+        "contact_phone": contact.phone,
+    }
+
+
 _FACT_COLUMNS = """
 select f.uid, coalesce(json_extract(f.questions, '$[0]'), '') as question, f.service_id,
        s.name as service_name, f.topic, t.label as topic_label, f.text, f.document,
@@ -266,6 +289,14 @@ class KnowledgeRepository:
             )
         )
         return ContactInfo(**rows[0]) if rows else None
+
+    def office_contact(self) -> ContactInfo | None:
+        """The contact point citizens are sent to: the first of :data:`OFFICE_CONTACT_IDS`."""
+        for contact_id in OFFICE_CONTACT_IDS:
+            contact = self.contact(contact_id)
+            if contact is not None:
+                return contact
+        return None
 
     def search(self, text: str, limit: int = 5) -> list[Answer]:
         """The facts that best answer a whole question, best first, with their sources.

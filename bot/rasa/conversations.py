@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from functools import partial
 
 import click
 import sqlalchemy as sa
 
-from bot.cli_tools import purge_options
+from bot.cli_tools import purge_and_report, purge_options
 from bot.settings import Retention
 
 
@@ -72,12 +73,12 @@ def purge(days: int, dry_run: bool) -> None:
     repository = ConversationRepository(tracker_store_url())
     cutoff = time.time() - days * 86_400
     when = dt.datetime.fromtimestamp(cutoff, dt.timezone.utc).isoformat(timespec="seconds")
-    if dry_run:
-        count = repository.count_before(cutoff)
-        click.echo(f"Would delete {count} conversation(s) with no message since {when}.")
-        return
-    deleted = repository.purge(cutoff)
-    click.echo(f"Deleted {deleted} conversation(s) with no message since {when}.")
+    purge_and_report(
+        dry_run,
+        partial(repository.count_before, cutoff),
+        partial(repository.purge, cutoff),
+        f"conversation(s) with no message since {when}",
+    )
 
 
 if __name__ == "__main__":

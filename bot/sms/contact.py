@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Callable, Dict, Optional
 
-from bot.knowledge import KnowledgeRepository
+from bot.knowledge import KnowledgeRepository, contact_fields
 from bot.services import open_knowledge
+from bot.shared import Shared
 
 logger = logging.getLogger(__name__)
 
@@ -25,27 +25,16 @@ class ContactBook:
 
     def __init__(self, open_repository: Optional[Callable[[], KnowledgeRepository]] = None) -> None:
         self._open = open_repository or open_knowledge
-        self._contact: Optional[Contact] = None
-        self._lock = threading.Lock()
+        self._contact: Shared[Contact] = Shared(self._read)
 
     def contact(self) -> Contact:
         """``contact_name``, ``contact_address`` and ``contact_phone``; empty when unknown."""
-        with self._lock:
-            if self._contact is None:
-                self._contact = self._read()
-            return self._contact
+        return self._contact()
 
     def _read(self) -> Contact:
         try:
-            repository = self._open()
-            found = repository.contact("fronten") or repository.contact("general")
+            found = self._open().office_contact()
         except Exception:  # noqa: BLE001 - a missing knowledge base must not stop SMS
             logger.exception("knowledge base unavailable; SMS texts go without a phone number")
             found = None
-        if found is None:
-            return {"contact_name": "", "contact_address": "", "contact_phone": ""}
-        return {
-            "contact_name": found.name,
-            "contact_address": found.address,
-            "contact_phone": found.phone,
-        }
+        return contact_fields(found)

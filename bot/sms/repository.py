@@ -20,8 +20,8 @@ from typing import Any, Dict, Iterable, List, Optional
 import sqlite_utils
 
 from bot.sms.settings import SmsSettings
+from bot.sqlite_files import connect_autocommit
 
-BUSY_TIMEOUT_SECONDS = 10.0
 KINDS = ("confirmation", "moved", "cancelled", "reminder", "code")
 # Why a message was kept but not sent because of the daily limit per number.
 SKIPPED_DAILY_LIMIT = "daily SMS limit for this number"
@@ -106,13 +106,7 @@ class SmsDatabase:
 
     def __init__(self, path: Path | str) -> None:
         self.path = path
-        conn = sqlite3.connect(
-            str(path),
-            isolation_level=None,
-            timeout=BUSY_TIMEOUT_SECONDS,
-            check_same_thread=False,
-        )
-        conn.execute(f"pragma busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
+        conn = connect_autocommit(path)
         self.db = sqlite_utils.Database(conn)
         # The Rasa server's event loop and the worker's scheduler may use it from threads.
         self.lock = threading.RLock()

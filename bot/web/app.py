@@ -11,7 +11,6 @@ from sanic.exceptions import SanicException
 from sanic.response import json
 
 from bot.booking.config import BookingConfig
-from bot.web.calendar import calendar_blueprint
 from bot.web.context import (
     InsightsFactory,
     KnowledgeFactory,
@@ -100,7 +99,6 @@ def create_app(
         login_blueprint(),
         pages_blueprint(),
         staff_blueprint(),
-        calendar_blueprint(),
     )
     for blueprint in blueprints:
         app.blueprint(blueprint)

@@ -1,4 +1,4 @@
-"""The bookings as an iCalendar feed that Outlook can subscribe to."""
+"""The bookings as an iCalendar feed that Outlook can subscribe to (a staff route)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Iterable
 
 import icalendar
-from sanic import Blueprint, HTTPResponse, Request
+from sanic import HTTPResponse, Request
 from sanic.response import raw
 
 from bot.booking.repository import Booking
@@ -17,13 +17,6 @@ CALENDAR_NAME = "Fronten – samtaler"
 PRODID = "-//Ballerup Kommune//Fronten samtaler//DA"
 UID_DOMAIN = "fronten.ballerup"
 CONTENT_TYPE = "text/calendar; charset=utf-8"
-
-
-def calendar_blueprint() -> Blueprint:
-    """A fresh blueprint per app: Sanic ties a blueprint's routes to the apps it joins."""
-    blueprint = Blueprint("calendar", url_prefix="/staff")
-    blueprint.add_route(bookings_ics, "/bookings.ics", methods=["GET"])
-    return blueprint
 
 
 async def bookings_ics(request: Request) -> HTTPResponse:

@@ -1,4 +1,4 @@
-"""Staff routes: the bookings as JSON for the desk and for other tools."""
+"""Staff routes: the bookings as JSON for the desk and other tools, and as a calendar feed."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from sanic.response import json
 
 from bot.booking.repository import Booking
 from bot.web.auth import bearer_token, token_matches, unauthorized
+from bot.web.calendar import bookings_ics
 from bot.web.context import web_context
 from bot.web.login import current_session
 
@@ -24,6 +25,7 @@ def staff_blueprint() -> Blueprint:
     """A fresh blueprint per app: Sanic ties a blueprint's routes to the apps it joins."""
     blueprint = Blueprint("staff", url_prefix="/staff")
     blueprint.add_route(bookings_json, "/bookings.json", methods=["GET"])
+    blueprint.add_route(bookings_ics, "/bookings.ics", methods=["GET"])
     return blueprint
 
 

@@ -27,6 +27,7 @@ STATIC = Path(__file__).resolve().parent / "static"
 ASSETS = {
     "widget.js": "text/javascript; charset=utf-8",
     "widget.css": "text/css; charset=utf-8",
+    "base.css": "text/css; charset=utf-8",
     "demo.css": "text/css; charset=utf-8",
     "staff.css": "text/css; charset=utf-8",
 }
@@ -34,9 +35,6 @@ ASSET_CACHE = "public, max-age=300"
 # The widget's Danish labels, put into widget.js in place of the placeholder when served.
 WIDGET_TEXTS = TEMPLATES / "widget_texts.yml"
 TEXTS_PLACEHOLDER = b"/* texts */ {}"
-# The contact point the widget names when the chat fails: Fronten, else the municipality's
-# general one (the booking and SMS texts choose the same way).
-CONTACT_IDS = ("fronten", "general")
 WIDGET_COLOR = "#00566f"
 
 # Ratings: sizes are bounded before anything is parsed or stored.
@@ -115,21 +113,21 @@ def contact_details(knowledge: KnowledgeRepository) -> dict[str, str] | None:
         knowledge: The knowledge base of the configured municipality.
 
     Returns:
-        The details, or None when the municipality has none of :data:`CONTACT_IDS`.
+        The details, or None when the municipality has no contact point citizens are sent
+        to (:meth:`KnowledgeRepository.office_contact`, as the booking and SMS texts).
 
     """
-    for contact_id in CONTACT_IDS:
-        contact = knowledge.contact(contact_id)
-        if contact is not None:
-            return {
-                "name": contact.name,
-                "phone": contact.phone,
-                "email": contact.email,
-                "address": contact.address,
-                "source": contact.document_title,
-                "section": contact.section,
-            }
-    return None
+    contact = knowledge.office_contact()
+    if contact is None:
+        return None
+    return {
+        "name": contact.name,
+        "phone": contact.phone,
+        "email": contact.email,
+        "address": contact.address,
+        "source": contact.document_title,
+        "section": contact.section,
+    }
 
 
 async def static_asset(request: Request, name: str) -> HTTPResponse:

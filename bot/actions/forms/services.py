@@ -14,7 +14,7 @@ from bot.actions.base import default_repository
 from bot.booking import Booking
 from bot.booking.desk import BookingDesk, default_desk
 from bot.danish import dates
-from bot.knowledge import KnowledgeRepository
+from bot.knowledge import KnowledgeRepository, contact_fields
 from bot.sms.hooks import SmsLink, default_sms_link
 from bot.sms.verify import PhoneVerifier
 
@@ -121,14 +121,7 @@ class BookingServices:
 
     def contact(self) -> Dict[str, str]:
         """Fronten's details for responses, from the knowledge base."""
-        contact = self.knowledge.contact("fronten") or self.knowledge.contact("general")
-        if contact is None:
-            return {"contact_name": "", "contact_address": "", "contact_phone": ""}
-        return {
-            "contact_name": contact.name,
-            "contact_address": contact.address,
-            "contact_phone": contact.phone,
-        }
+        return contact_fields(self.knowledge.office_contact())
 
 
 class WithServices:
