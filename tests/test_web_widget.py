@@ -346,3 +346,8 @@ def test_no_cpr_spelling_reaches_a_stored_rating(number: tuple[str, str]) -> Non
     assert rating is not None
     for stored_text in (rating.question, rating.answer):
         assert digits not in re.sub(r"\D", "", stored_text)
+
+
+async def test_a_refused_rating_explains_itself_in_danish(app: Sanic) -> None:
+    response = await post(app, RATING, origin="https://evil.example")
+    assert response.json == {"error": "Denne side må ikke sende vurderinger."}

@@ -54,7 +54,7 @@ FUNCTION_WORDS = frozenset(
     mit mod må nej noget nogle nu når og også om op os over på selv sig sin sine sit skal
     skulle som så tak til ud under var ved vi vil ville vor være været ok okay sådan nogen
     min mor far søn datter bror søster servicelov serviceloven servicelovens lov loven
-    kommune kommunen kommunens ballerup gladsaxe borger borgere borgeren
+    kommune kommunen kommunens borger borgere borgeren
     koste koster pris gratis indeholde indeholder indgå indgår indebærer søge søger ansøge
     ansøgning klage klager klagen vare varer længe lang tid betyde betyder formål hjælp støtte
     hjælpe

@@ -23,6 +23,7 @@ from bot.web.login import login_blueprint
 from bot.web.pages import pages_blueprint
 from bot.web.settings import DEFAULT_BOT_URL, WebSettings, origin_of
 from bot.web.staff import staff_blueprint
+from bot.web.texts import error_text
 from bot.web.widget import widget_blueprint
 
 logger = logging.getLogger(__name__)
@@ -42,14 +43,7 @@ STAFF_PREFIX = "/staff"
 # The largest body any route takes (a login form, a rating); Sanic's default is 100 MB.
 REQUEST_MAX_SIZE = 64 * 1024
 
-ERROR_MESSAGES = {
-    400: "Forespørgslen er ugyldig.",
-    404: "Siden findes ikke.",
-    405: "Metoden er ikke tilladt her.",
-    413: "Forespørgslen er for stor.",
-}
-GENERIC_CLIENT_ERROR = "Forespørgslen kunne ikke behandles."
-SERVER_ERROR = "Der opstod en fejl på serveren. Prøv igen senere."
+ERROR_TEXTS = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large"}
 
 # Sanic 21.12 refuses a second app with a name already in its registry (outside test mode).
 _serial = itertools.count(1)
@@ -180,10 +174,10 @@ def json_error(request: Request, exception: Exception) -> HTTPResponse:
     """Answers every error as JSON in Danish, never with a stack trace."""
     status = getattr(exception, "status_code", 500)
     if isinstance(exception, SanicException) and 400 <= status < 500:
-        message = ERROR_MESSAGES.get(status, GENERIC_CLIENT_ERROR)
+        message = error_text(ERROR_TEXTS.get(status, "client_error"))
         return json({"error": message}, status=status, headers=getattr(exception, "headers", None))
     logger.error("Unhandled error on %s %s", request.method, request.path, exc_info=exception)
-    return json({"error": SERVER_ERROR}, status=500)
+    return json({"error": error_text("server_error")}, status=500)
 
 
 def _free_name(name: str) -> str:

@@ -21,6 +21,7 @@ from bot.knowledge import KnowledgeRepository
 from bot.web.auth import client_address
 from bot.web.context import web_context
 from bot.web.templates import TEMPLATES, render
+from bot.web.texts import error_text
 
 STATIC = Path(__file__).resolve().parent / "static"
 # Only these files are served: no path from a request ever reaches the file system.
@@ -42,10 +43,6 @@ MAX_BODY = 16 * 1024
 MAX_QUESTION = 2000
 MAX_ANSWER = 5000
 _ID = re.compile(r"[A-Za-z0-9_-]{8,64}", re.ASCII)
-
-BAD_FEEDBACK = "Vurderingen kunne ikke gemmes: den er ugyldig."
-FOREIGN_ORIGIN = "Denne side må ikke sende vurderinger."
-TOO_MANY = "For mange vurderinger på kort tid. Prøv igen senere."
 
 
 @dataclass(frozen=True)
@@ -142,14 +139,14 @@ async def feedback(request: Request) -> HTTPResponse:
     headers = cors_headers(origin, context.settings.cors_origins)
     # Browsers always send Origin on a cross-site POST; a foreign one is refused here too.
     if origin is not None and not headers:
-        return json_response({"error": FOREIGN_ORIGIN}, status=403)
+        return json_response({"error": error_text("rating_foreign_origin")}, status=403)
     key = f"ip:{client_address(request)}"
     if context.state.feedback_throttle.blocked(key):
-        return json_response({"error": TOO_MANY}, status=429, headers=headers)
+        return json_response({"error": error_text("rating_too_many")}, status=429, headers=headers)
     context.state.feedback_throttle.record(key)
     rating = parse_rating(request.body)
     if rating is None:
-        return json_response({"error": BAD_FEEDBACK}, status=400, headers=headers)
+        return json_response({"error": error_text("rating_invalid")}, status=400, headers=headers)
     context.insights.record_feedback(
         rating.sender, rating.message_id, rating.rating, rating.question, rating.answer
     )
