@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from rasa_sdk.events import SlotSet
 
 from bot.actions.handover import ActionContactFronten, ActionHandover
 from bot.knowledge import KnowledgeRepository
@@ -29,3 +30,30 @@ async def test_without_a_contact(fixture_db, dispatcher, make_tracker, action) -
     gladsaxe = KnowledgeRepository(fixture_db, "Gladsaxe")
     await action(gladsaxe).run(dispatcher, make_tracker("hej"), {})
     assert responses(dispatcher)[0].endswith("_no_contact")
+
+
+async def test_a_question_mistaken_for_a_request_for_a_person_is_answered(
+    repository, dispatcher, make_tracker
+) -> None:
+    # "Hvor tit følger medarbejderen op?" can read as asking for a person.
+    tracker = make_tracker(
+        "hvor tit følger I op på min bostøtte?", "human_handover", confidence=0.88
+    )
+    events = await ActionHandover(repository).run(dispatcher, tracker, {})
+    assert responses(dispatcher) == ["utter_answer"]
+    assert SlotSet("service", "bostoette") in events
+
+
+@pytest.mark.parametrize(
+    ("text", "confidence"),
+    [
+        ("hvor tit følger I op på min bostøtte? jeg vil tale med en medarbejder", 0.99),
+        ("jeg vil tale med et menneske", 0.6),
+    ],
+)
+async def test_a_clear_request_or_no_clear_answer_is_handed_over(
+    repository, dispatcher, make_tracker, text, confidence
+) -> None:
+    tracker = make_tracker(text, "human_handover", confidence=confidence)
+    assert await ActionHandover(repository).run(dispatcher, tracker, {}) == []
+    assert responses(dispatcher) == ["utter_handover"]

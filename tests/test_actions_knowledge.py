@@ -68,6 +68,8 @@ async def test_two_fitting_services_get_a_short_choice(
     tracker = make_tracker("kan jeg klage over en afgørelse?", "ask_complaint")
     events = await run(ActionAnswerQuestion(repository), dispatcher, tracker)
     assert responses(dispatcher) == ["utter_choose_service"]
+    # The choice also says whom to call.
+    assert dispatcher.messages[0]["contact_phone"] == "44 77 34 43"
     buttons = dispatcher.messages[0]["buttons"]
     assert sorted(payload(b)[1]["service"] for b in buttons) == ["bostoette", "forebyggende"]
     # The buttons ask the same kind of question about the service chosen.
@@ -223,3 +225,20 @@ async def test_contact_details_unless_a_service_is_named(repository, dispatcher,
     tracker = make_tracker("hvad koster bostøtte?", "ask_contact")
     await run(ActionAnswerQuestion(repository), dispatcher, tracker)
     assert responses(dispatcher) == ["utter_answer"]
+
+
+@pytest.mark.parametrize(
+    ("confidence", "response"), [(0.5, "utter_answer"), (0.95, "utter_contact")]
+)
+async def test_only_a_sure_contact_intent_gets_the_contact_details(
+    repository, dispatcher, make_tracker, confidence, response
+) -> None:
+    # "hvor tit følger I op?" about bostøtte, read as asking for Fronten's contact details.
+    tracker = make_tracker(
+        "hvor tit følger I op?",
+        "ask_contact",
+        slots={"service": "bostoette"},
+        confidence=confidence,
+    )
+    await run(ActionAnswerQuestion(repository), dispatcher, tracker)
+    assert responses(dispatcher) == [response]

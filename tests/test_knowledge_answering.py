@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.knowledge import KnowledgeRepository, answering
+from bot.knowledge import KnowledgeRepository, answering, ranker
 from bot.knowledge.answering import (
     ANSWER,
     CHOOSE_SERVICE,
@@ -87,6 +87,8 @@ def names() -> ServiceNames:
         ("og 108?", "laengerevarende_botilbud"),
         ("hvor mange dage i aktivitets og samværs tilbudet", "samvaer"),
         ("hvad skal man opfylde for at få 108?", "laengerevarende_botilbud"),
+        ("hvilken lov bygger 82ab på", "forebyggende"),
+        ("108 – skal alle andre muligheder være prøvet først?", "laengerevarende_botilbud"),
     ],
 )
 def test_services_named_as_citizens_write_them(names, text, service) -> None:
@@ -98,6 +100,7 @@ def test_services_named_as_citizens_write_them(names, text, service) -> None:
     [
         "der går op til 30 hverdage i sagen, og jeg har ventet i 85 dage nu",
         "min mor er 97 og bor alene, hvad kan hun få",
+        "85 år og bor alene, kan jeg få hjælp til rengøring",
         "jeg har en ledsager",
         "støtte",
         "bp",
@@ -235,7 +238,8 @@ def test_two_close_facts_of_one_section_are_answered_together() -> None:
             "forebyggende.transport",
             "forebyggende",
             "cost",
-            ("hvad kræver det at deltage i et forløb med transport?",),
+            # Both parts answer the section's own question.
+            ("hvad kræver det at deltage i et forløb?", "skal jeg selv betale transporten?"),
             "Du skal selv sørge for at deltage og betale transporten.",
             section,
         ),
@@ -316,3 +320,106 @@ def test_unsure_between_services_asks_which_service(monkeypatch) -> None:
     decision = answerer.decide("ensomhed")
     assert decision.kind == CHOOSE_SERVICE
     assert set(decision.services) == {"forebyggende", "kontakt"}
+
+
+def _fact(uid: str, topic: str, questions: tuple[str, ...], section: str) -> Candidate:
+    service, _, _ = uid.partition(".")
+    return Candidate(uid, service, topic, questions, f"Svar fra {uid}.", section)
+
+
+def _two_services(*candidates: Candidate, cues: dict | None = None) -> Answerer:
+    services = ServiceNames(
+        [NamedService("toejvask", ("tøjvask",), ()), NamedService("indkoeb", ("indkøb",), ())],
+        Lemmatiser({}),
+    )
+    return Answerer(candidates, services, Lemmatiser({}), topic_cues=cues)
+
+
+def test_a_frame_is_learnt_from_every_service_with_the_same_sections(monkeypatch) -> None:
+    # tøjvask's 'where' fact has one odd question; indkøb's 'where' questions are many and
+    # teach that "hvor foregår …?" asks where, not how often.
+    where, often = "Hvor leveres indsatsen?", "Indsatsens omfang?"
+    answerer = _two_services(
+        _fact("toejvask.where", "amount", ("i hvilket lokale er det?",), f"Tøjvask – {where}"),
+        _fact(
+            "toejvask.often",
+            "amount",
+            ("hvor mange gange om ugen kommer I?",),
+            f"Tøjvask – {often}",
+        ),
+        _fact(
+            "indkoeb.where",
+            "amount",
+            ("hvor foregår det?", "hvor foregår træningen?", "hvor foregår støtten?"),
+            f"Indkøb – {where}",
+        ),
+        _fact("indkoeb.often", "amount", ("hvor ofte kommer I?",), f"Indkøb – {often}"),
+    )
+
+    def best() -> str:
+        return answerer.search("hvor foregår tøjvask?")[0].candidate.uid
+
+    assert best() == "toejvask.where"
+    monkeypatch.setattr(ranker, "KIND_WEIGHT", 0.0)
+    assert best() == "toejvask.often"
+
+
+LAW_CUES = {"legal_basis": ("lov", "servicelov")}
+
+
+def _law_and_eligibility() -> Answerer:
+    return _two_services(
+        Candidate(
+            "toejvask.law",
+            "toejvask",
+            "legal_basis",
+            ("hvilken lov bygger tøjvask på?",),
+            "Kommunen skal give hjælp til dem, der har en betydeligt nedsat funktionsevne.",
+            "Lovgrundlag",
+        ),
+        Candidate(
+            "toejvask.who",
+            "toejvask",
+            "eligibility",
+            ("hvilke kriterier gælder?",),
+            "Du skal have svært ved at vaske dit tøj selv.",
+            "Kriterier",
+        ),
+        cues=LAW_CUES,
+    )
+
+
+def test_the_law_is_answered_only_when_asked_in_words_of_the_law() -> None:
+    answerer = _law_and_eligibility()
+
+    def best(text: str) -> str:
+        return answerer.search(text)[0].candidate.uid
+
+    # The law's text shares "nedsat funktionsevne" with the question, but not its kind.
+    assert best("hvem kan få tøjvask, når funktionsevnen er nedsat?") == "toejvask.who"
+    assert best("hvad siger loven om tøjvask?") == "toejvask.law"
+    assert best("hvad siger serviceloven om tøjvask?") == "toejvask.law"
+
+
+def test_a_sure_intent_of_a_kind_the_service_lacks_gets_nothing_on_it() -> None:
+    answerer = _law_and_eligibility()
+    sure = Context(intent="ask_follow_up", intent_confidence=0.99)
+    decision = answerer.decide("hvor tit bliver der fulgt op på min tøjvask?", sure)
+    assert decision.kind == NO_FACT and decision.services == ("toejvask",)
+    # A kind the service has is answered as before.
+    sure_of_criteria = Context(intent="ask_eligibility", intent_confidence=0.99)
+    decision = answerer.decide("hvilke kriterier gælder for tøjvask?", sure_of_criteria)
+    assert decision.kind == ANSWER and [f.uid for f in decision.facts] == ["toejvask.who"]
+
+
+def test_a_bare_question_of_one_kind_gets_all_its_facts() -> None:
+    # "Hvem kan få …?" is answered with the age limit and the need together.
+    answerer = _two_services(
+        _fact("toejvask.age", "eligibility", ("hvor gammel skal man være?",), "Målgruppe"),
+        _fact("toejvask.need", "eligibility", ("hvilket behov skal man have?",), "Målgruppe"),
+        _fact("toejvask.cost", "cost", ("hvad koster det?",), "Pris"),
+    )
+    sure = Context(intent="ask_eligibility", intent_confidence=0.9)
+    decision = answerer.decide("hvem kan få tøjvask?", sure)
+    assert decision.kind == ANSWER
+    assert {f.uid for f in decision.facts} == {"toejvask.age", "toejvask.need"}

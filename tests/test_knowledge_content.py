@@ -124,6 +124,29 @@ def test_every_figure_is_in_the_cited_document(service) -> None:
             assert email in seed, f"{service.path.name}: {email}"
 
 
+# Facts are written in plain Danish of our own: a run of this many words of a seed is a
+# pasted passage. Single terms and figures are kept on purpose.
+COPIED_RUN = 8
+
+
+def _word_runs(text: str) -> set[tuple[str, ...]]:
+    text = re.sub(r"-\s*\n\s*", "", text.lower())
+    found = [w.strip(".") for w in re.findall(r"[\w§@.]+", text) if w.strip(".")]
+    return {tuple(found[i : i + COPIED_RUN]) for i in range(len(found) - COPIED_RUN + 1)}
+
+
+@needs_seeds
+def test_no_fact_text_pastes_a_passage_of_a_seed() -> None:
+    seeds = set().union(*(_word_runs(p.read_text(encoding="utf-8")) for p in SEEDS.glob("*.txt")))
+    pasted = [
+        f"{service.path.name}: {fact.id}: {' '.join(run)}"
+        for service in KNOWLEDGE.services
+        for fact in service.facts
+        for run in _word_runs(fact.text) & seeds
+    ]
+    assert pasted == []
+
+
 def test_generated_lookup_is_current() -> None:
     committed = (ROOT / "data" / "nlu" / "lookups.yml").read_text(encoding="utf-8")
     assert committed == lookup_document(KNOWLEDGE, "Ballerup"), "run 'make knowledge'"
@@ -180,3 +203,18 @@ def test_preventive_offers_complaint_is_never_the_bostoette_route(real_repositor
         assert all(f.service_id == "forebyggende" for f in decision.facts), question
         texts = " ".join(real_repository.fact(f.uid).text for f in decision.facts)
         assert "Ankestyrelsen" not in texts
+
+
+def test_the_law_is_found_only_when_asked_in_its_words(real_repository) -> None:
+    """topics.yml's cues reach the answerer through the built knowledge base."""
+    answerer = real_repository.answerer()
+    assert answerer.search("hvilken lov bygger bostøtte på?")[0].candidate.topic == "legal_basis"
+    assert answerer.search("hvem kan få bostøtte?")[0].candidate.topic != "legal_basis"
+
+
+def test_a_described_situation_gets_a_short_choice_not_every_service(real_repository) -> None:
+    decision = real_repository.answerer().decide(
+        "min far har fået en hjerneskade og kan ikke længere finde ud af sine regninger, "
+        "og han kommer ikke ud af lejligheden"
+    )
+    assert decision.kind == "choose_service" and 2 <= len(decision.services) <= 3

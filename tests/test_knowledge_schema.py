@@ -91,3 +91,15 @@ def test_missing_topics_file(folder: Path) -> None:
     (folder / "topics.yml").unlink()
     with pytest.raises(KnowledgeError, match="missing"):
         load_knowledge(folder)
+
+
+def test_topic_cues_are_read_in_lower_case(folder: Path) -> None:
+    _edit(folder / "topics.yml", lambda d: d["topics"][0].update(cues=["Lov", "servicelov"]))
+    topic = load_knowledge(folder).topics[0]
+    assert topic.cues == ("lov", "servicelov")
+
+
+def test_a_blank_topic_cue_names_its_field(folder: Path) -> None:
+    _edit(folder / "topics.yml", lambda d: d["topics"][0].update(cues=[" "]))
+    with pytest.raises(KnowledgeError, match=r"topics\[0\]\.cues\[0\]"):
+        load_knowledge(folder)

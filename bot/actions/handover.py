@@ -52,10 +52,30 @@ class ActionContactFronten(_ContactAction):
         return "action_contact_fronten"
 
 
+# Below this the handover intent is often a question about staff ("Handler medarbejderen ind
+# for mig?" got 0.88), which is answered when the knowledge base answers it clearly.
+HANDOVER_CONFIDENCE = 0.95
+
+
 class ActionHandover(_ContactAction):
     """The citizen wants a person: say how to reach Fronten's staff."""
 
     response = "utter_handover"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
+    ) -> List[Dict[str, Any]]:
+        """Answers a question mistaken for a request for a person; else hands over."""
+        confidence = float((tracker.latest_message.get("intent") or {}).get("confidence") or 0)
+        if confidence < HANDOVER_CONFIDENCE:
+            # Imported here: the answer action itself uses ActionContactFronten.
+            from bot.actions.knowledge import ActionAnswerQuestion
+
+            answering = ActionAnswerQuestion(self._repository)
+            events = await asyncio.to_thread(answering.answer_if_clear, dispatcher, tracker)
+            if events is not None:
+                return events
+        return await super().run(dispatcher, tracker, domain)
 
     def name(self) -> str:
         """Action name."""

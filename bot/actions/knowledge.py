@@ -29,6 +29,9 @@ logger = logging.getLogger(__name__)
 PAYLOAD_PREFIX = "/"
 ASK_PREFIX = "ask_"
 CONTACT_INTENT = "ask_contact"
+# Below this the contact intent is often a question that merely names Fronten ("skal jeg
+# visiteres før jeg kan komme i Fronten?"), which the facts answer.
+CONTACT_CONFIDENCE = 0.8
 
 
 class ActionAnswerQuestion(KnowledgeAction):
@@ -88,14 +91,21 @@ class ActionAnswerQuestion(KnowledgeAction):
         if not text:
             dispatcher.utter_message(response="utter_empty_message")
             return []
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        parsed_intent = tracker.latest_message.get("intent") or {}
+        intent = parsed_intent.get("name")
         answerer = self.repository.answerer()
         decision = answerer.decide(
             "" if text.startswith(PAYLOAD_PREFIX) else text,
             self.context(tracker, text, default_service),
         )
         known_gap = decision.kind == NOT_IN_STANDARDS and decision.facts
-        if intent == CONTACT_INTENT and not known_gap and not answerer.named_services(text):
+        sure_of_contact = float(parsed_intent.get("confidence") or 0.0) >= CONTACT_CONFIDENCE
+        if (
+            intent == CONTACT_INTENT
+            and sure_of_contact
+            and not known_gap
+            and not answerer.named_services(text)
+        ):
             # "hvad er Frontens telefonnummer?" gets the contact details; "hvilke faser er der
             # i en støttekontaktperson-ordning?" names a service and is answered from its
             # facts, and "hvornår har I åbent?" is a known gap in the standards.
@@ -105,6 +115,30 @@ class ActionAnswerQuestion(KnowledgeAction):
         if decision.kind != ANSWER:
             offered = {CHOOSE_FACT: len(decision.facts), CHOOSE_SERVICE: len(decision.services)}
             self._remember(text, offered.get(decision.kind, 0))
+        return self._remembered(decision)
+
+    def answer_if_clear(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker
+    ) -> Optional[List[Dict[str, Any]]]:
+        """Answers only when one fact (or two) clearly answers the latest message.
+
+        Used where the intent was some other request that a question can be mistaken for
+        ("Handler medarbejderen ind for mig?" read as asking for a person).
+
+        Returns:
+            The answer's events, or None when nothing was said.
+        """
+        text = (tracker.latest_message.get("text") or "").strip()
+        if not text or text.startswith(PAYLOAD_PREFIX):
+            return None
+        decision = self.repository.answerer().decide(text, self.context(tracker, text, None))
+        if decision.kind != ANSWER:
+            return None
+        self.say(dispatcher, decision)
+        return self._remembered(decision)
+
+    @staticmethod
+    def _remembered(decision: Decision) -> List[Dict[str, Any]]:
         topic = decision.facts[0].topic if decision.kind == ANSWER else None
         return [
             SlotSet("service", decision.service),
@@ -181,8 +215,10 @@ class ActionAnswerQuestion(KnowledgeAction):
             {"title": s.name, "payload": intent_payload(button_intent, service=s.id)}
             for s in services or self.repository.services()
         ]
-        response = "utter_choose_service" if services else "utter_ask_service"
-        dispatcher.utter_message(response=response, buttons=buttons)
+        if services:
+            self._with_contact(dispatcher, "utter_choose_service", buttons=buttons)
+        else:
+            self._with_contact(dispatcher, "utter_ask_service", buttons=buttons)
 
     def _choose_fact(self, dispatcher: CollectingDispatcher, decision: Decision) -> None:
         services = {c.service_id for c in decision.facts}

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -55,6 +55,11 @@ ASSUME_FIT_MARGIN = 0.02
 # Services within this of the best are offered as a choice (at most three).
 CHOICE_MARGIN = 0.06
 MAX_CHOICES = 3
+# A message with at least this many words of its own describes a situation.
+SITUATION_WORDS = 3
+# A bare question of one kind is answered with all the service's facts of that kind, up to
+# this many.
+WHOLE_TOPIC = 3
 CHOICE_FIT_MARGIN = 0.04
 # How much a fact gains for covering the message's own words (not its question frame).
 COVERAGE_WEIGHT = 0.25
@@ -73,6 +78,12 @@ FRAME_OVERRULE_MARGIN = 0.2
 # A named service's question with no words of its own is only its frame ("hvem kan få
 # BPA?"); then an intent this confident decides the kind of fact.
 FRAME_INTENT_CONFIDENCE = 0.6
+# Taken from facts of a kind whose cue words the message lacks: enough to rank them below
+# any fact that matches at all, while a cued question still finds them.
+UNCUED_PENALTY = 0.5
+# An intent this sure of the kind asked says that a service without a fact of that kind has
+# nothing on it.
+ABSENT_TOPIC_CONFIDENCE = 0.95
 # How much more than the best fact a known gap must score when the citizen named a service.
 NAMED_GAP_MARGIN = 0.15
 # How much the message's fit to a service as a whole adds to each of its facts (and a gap's
@@ -161,6 +172,8 @@ class Answerer:
         topics: Every kind of fact (``topics.yml``), also kinds no candidate has.
         municipality: The municipality's name: every question is about it, so "i Ballerup
             Kommune" tells no fact from another.
+        topic_cues: For a kind of fact asked only in certain words, their beginnings
+            (``topics.yml``): a message with none of them is not matched to that kind.
 
     """
 
@@ -171,6 +184,7 @@ class Answerer:
         lemmatiser: Lemmatiser,
         topics: Sequence[str] = (),
         municipality: str = "",
+        topic_cues: Mapping[str, Sequence[str]] | None = None,
     ) -> None:
         self._services = services
         self._lemmatiser = lemmatiser
@@ -190,6 +204,11 @@ class Answerer:
         # different fact.
         self._known_topics = set(topics) | {c.topic for c in self.ranker.candidates if c.topic}
         self._owners = [c.service_id or c.uid for c in self.ranker.candidates]
+        self._cued = {
+            topic: (tuple(cues), self._topics == topic)
+            for topic, cues in (topic_cues or {}).items()
+            if cues
+        }
         # One decision scores its text once, however many ways it weighs the scores.
         self._scores_of_this_decision = threading.local()
         # A word no fact uses tells nothing about which fact is meant.
@@ -352,6 +371,12 @@ class Answerer:
             total += (self._topics == topic) * bonus * context.intent_confidence
         if with_fit:
             total += SERVICE_WEIGHT * np.array([fit[owner] for owner in self._owners])
+        if self._cued:
+            message_words = [key(w) for w in words(text)]
+            for cues, members in self._cued.values():
+                if not any(w.startswith(cue) for w in message_words for cue in cues):
+                    # "hvem kan få …?" shares words with the law's text, not its kind.
+                    total -= members * UNCUED_PENALTY
         ranked = [
             Scored(candidate, float(score), cover)
             for candidate, score, cover in zip(
@@ -367,6 +392,8 @@ class Answerer:
         søger jeg om bostøtte?" is as close to "hvordan søger jeg om et sundhedskort?" as to
         bostøtte's own facts.
         """
+        if self._lacks_asked_topic(service_id, context):
+            return Decision(NO_FACT, services=(service_id,), service=service_id, question=text)
         ranked = [
             s
             for s in self._scored(text, context, with_fit=False)[0]
@@ -391,6 +418,21 @@ class Answerer:
             return Decision(NOT_IN_STANDARDS, (best.candidate,), service=service_id, question=text)
         return self._answer(ranked, service_id, text, assumed, NAMED_ANSWER_SCORE)
 
+    def _lacks_asked_topic(self, service_id: str, context: Context) -> bool:
+        """The intent is sure of the kind of question, and the service's standard has none.
+
+        "hvor tit bliver der fulgt op på min tøjvasktræning?" about a standard that says
+        nothing on follow-up is answered with that, not with how often the support comes.
+        """
+        topic = self._intent_topic(context)
+        return (
+            topic is not None
+            and context.intent_confidence >= ABSENT_TOPIC_CONFIDENCE
+            and not any(
+                c.service_id == service_id and c.topic == topic for c in self.ranker.candidates
+            )
+        )
+
     def _on_topic(self, text: str, service_id: str, topic: str, context: Context) -> Decision:
         """The service's best fact (or two) of one kind, or that its standard has none."""
         on_topic = [
@@ -401,6 +443,17 @@ class Answerer:
         if not on_topic:
             return Decision(NO_FACT, services=(service_id,), service=service_id, question=text)
         on_topic.sort(key=lambda s: -s.score)
+        if len(on_topic) <= WHOLE_TOPIC and not self._content(text):
+            # "hvem kan få beskyttet beskæftigelse?" asks the whole kind, and a standard that
+            # states it in two or three facts (age, and need) answers with them all.
+            return Decision(
+                ANSWER,
+                tuple(s.candidate for s in on_topic),
+                services=(service_id,),
+                service=service_id,
+                question=text,
+                scores=tuple(s.score for s in on_topic),
+            )
         # The kind is settled (by the intent, or the question being repeated): its best fact.
         return self._answer(on_topic, service_id, text, assumed=False, threshold=0.0, sure=True)
 
@@ -509,6 +562,10 @@ class Answerer:
             and (fit_lead >= ASSUME_FIT_MARGIN or alone)
         )
         if best.score >= ANSWER_SCORE and (service_id == current or points_to_one):
+            if self._lacks_asked_topic(service_id, context):
+                # "hvordan søger jeg?" where the standards have no way of applying, or not
+                # for the service the words point to: never another kind of fact.
+                return Decision(NOT_IN_STANDARDS, service=current, question=text)
             in_service = [s for s in ranked if s.candidate.service_id == service_id]
             return self._answer(in_service, service_id, text, assumed=service_id != current)
         close = [s for s in services if per_service[s] >= best.score - CHOICE_MARGIN]
@@ -519,7 +576,13 @@ class Answerer:
             # Many fit the kind of question; offer the few the message's own words fit
             # best, unless they fit all alike ("hvad koster det?": then every service).
             by_fit = sorted(close, key=lambda s: -fit[s])
-            if fit[by_fit[MAX_CHOICES - 1]] - fit[by_fit[MAX_CHOICES]] >= CHOICE_FIT_MARGIN:
+            situation = len(self._content(text)) >= SITUATION_WORDS
+            if (
+                situation
+                or fit[by_fit[MAX_CHOICES - 1]] - fit[by_fit[MAX_CHOICES]] >= CHOICE_FIT_MARGIN
+            ):
+                # A described situation ("jeg glemmer at spise og at gå til lægen") gets
+                # the few services it fits best, never the list of them all.
                 close = by_fit[:MAX_CHOICES]
         if best.score >= ANSWER_SCORE and 2 <= len(close) <= MAX_CHOICES:
             return Decision(CHOOSE_SERVICE, services=tuple(close), service=current, question=text)
@@ -575,6 +638,8 @@ class Answerer:
         in_current = [s for s in ranked if s.candidate.service_id == current]
         if not in_current:
             return None
+        if self._lacks_asked_topic(current, context):
+            return Decision(NO_FACT, services=(current,), service=current, question=text)
         topic = self._frame_topic(text, context)
         if topic:
             # "og hvem kan få det?": only the frame, so the intent says which kind of fact.

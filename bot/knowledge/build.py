@@ -37,7 +37,10 @@ def build_database(knowledge: Knowledge, db: sqlite_utils.Database) -> sqlite_ut
         pk="file",
     )
     db["topics"].insert_all(
-        ({"id": t.id, "label": t.label, "position": i} for i, t in enumerate(knowledge.topics)),
+        (
+            {"id": t.id, "label": t.label, "cues": json.dumps(t.cues), "position": i}
+            for i, t in enumerate(knowledge.topics)
+        ),
         pk="id",
     )
     db["contacts"].insert_all(

@@ -264,12 +264,14 @@ class KnowledgeRepository:
         with self._answerer_lock:
             if self._answerer is None:
                 lemmatiser = self.lemmatiser()
+                topics = list(self._db.query("select * from topics"))
                 self._answerer = Answerer(
                     self.candidates(),
                     ServiceNames(self.named_services(), lemmatiser),
                     lemmatiser,
-                    [r["id"] for r in self._db.query("select id from topics")],
+                    [r["id"] for r in topics],
                     self.municipality,
+                    {r["id"]: tuple(json.loads(r.get("cues") or "[]")) for r in topics},
                 )
             return self._answerer
 

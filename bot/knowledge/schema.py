@@ -43,10 +43,16 @@ class Document:
 
 @dataclass(frozen=True)
 class Topic:
-    """A kind of question, such as ``cost`` or ``complaint``."""
+    """A kind of question, such as ``cost`` or ``complaint``.
+
+    Attributes:
+        cues: Word beginnings of which a question of this kind names at least one ("lov"
+            for the legal basis); empty when any wording may ask it.
+    """
 
     id: str
     label: str
+    cues: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -263,7 +269,14 @@ def _topics(path: Path) -> tuple[Topic, ...]:
         where = f"topics[{i}]."
         item = _mapping(path, raw, where[:-1])
         topics.append(
-            Topic(id=_id(path, item, where=where), label=_text(path, item, "label", where))
+            Topic(
+                id=_id(path, item, where=where),
+                label=_text(path, item, "label", where),
+                cues=tuple(
+                    _value(path, cue, f"{where}cues[{j}]").lower()
+                    for j, cue in enumerate(item.get("cues") or [])
+                ),
+            )
         )
     _unique(path, "topics[].id", [(path, t.id) for t in topics])
     return tuple(topics)

@@ -33,7 +33,7 @@ _PARAGRAPH = re.compile(
     re.IGNORECASE,
 )
 _NUMBER_SUFFIX = re.compile(
-    r"\b(?P<number>\d{2,3})(?:\s*(?P<letters>[ab](?:\s*(?:og|/|-)\s*[ab])?)\b|['’]?eren\b|['’]?er\b)",
+    r"\b(?P<number>\d{2,3})(?:\s*(?P<letters>[ab](?:\s*(?:og|/|-)?\s*[ab])?)\b|['’]?eren\b|['’]?er\b)",
     re.IGNORECASE,
 )
 _BARE_NUMBER = re.compile(r"\b(?P<number>\d{2,3})\b(?!\s*(?:%|,\d|\.\d))")
@@ -209,7 +209,8 @@ class ServiceNames:
         found = list(_PARAGRAPH.finditer(text)) + list(_NUMBER_SUFFIX.finditer(text))
         if not found:
             # "og 108?", "hvad skal man opfylde for at få 104?": a bare number that is one of
-            # the municipality's paragraphs, in a short message or not followed by a unit.
+            # the municipality's paragraphs, in a short message, or first or after "få" and
+            # not followed by a unit.
             found = [
                 m
                 for m in _BARE_NUMBER.finditer(text)
@@ -217,7 +218,11 @@ class ServiceNames:
                 and (
                     len(tokens) <= BARE_NUMBER_MAX_WORDS
                     or (
-                        _BEFORE_PARAGRAPH.search(text[: m.start()])
+                        # "108 – skal alle andre muligheder være prøvet først?"
+                        (
+                            _BEFORE_PARAGRAPH.search(text[: m.start()])
+                            or not text[: m.start()].strip()
+                        )
                         and not _UNITS.match(text, m.end())
                     )
                 )
