@@ -90,6 +90,30 @@ async def test_topic_and_meeting_understood(validator, make_tracker, slot, text,
     assert await validate(validator, slot, text, make_tracker) == {slot: value}
 
 
+async def test_where_fronten_is_answered_not_taken_as_the_place_to_meet(
+    validator, make_tracker
+) -> None:
+    result = await validate(
+        validator,
+        "booking_meeting",
+        "hvor ligger Fronten egentlig?",
+        make_tracker,
+        intent="ask_contact",
+        confidence=0.99,
+    )
+    assert result["booking_meeting"] is None and validate.responses == ["utter_contact"]
+    # Said as a wish, "Fronten" is still the answer.
+    wish = await validate(
+        validator,
+        "booking_meeting",
+        "kan vi mødes i Fronten?",
+        make_tracker,
+        intent="book_appointment",
+        confidence=0.9,
+    )
+    assert wish == {"booking_meeting": "fronten"}
+
+
 @pytest.mark.parametrize(
     ("slot", "text", "response"),
     [

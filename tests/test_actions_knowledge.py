@@ -242,3 +242,13 @@ async def test_only_a_sure_contact_intent_gets_the_contact_details(
     )
     await run(ActionAnswerQuestion(repository), dispatcher, tracker)
     assert responses(dispatcher) == [response]
+
+
+async def test_a_contact_point_found_by_the_ranker_gets_its_details(
+    real_repository, dispatcher, make_tracker
+) -> None:
+    # The classifier was unsure; the contact's own questions match.
+    tracker = make_tracker("og adressen?", "nlu_fallback", confidence=0.3)
+    await run(ActionAnswerQuestion(real_repository), dispatcher, tracker)
+    assert responses(dispatcher) == ["utter_contact"]
+    assert dispatcher.messages[0]["contact_address"] == "Parkvej 10, 2750 Ballerup"

@@ -8,6 +8,7 @@ import pytest
 import yaml
 
 from bot.knowledge import KnowledgeRepository, load_knowledge
+from bot.knowledge.answering import Context
 from bot.knowledge.coverage import load_sections, problems, with_left_out
 from bot.knowledge.nlu import lookup_document
 from tests.conftest import ROOT, SEEDS
@@ -218,3 +219,22 @@ def test_a_described_situation_gets_a_short_choice_not_every_service(real_reposi
         "og han kommer ikke ud af lejligheden"
     )
     assert decision.kind == "choose_service" and 2 <= len(decision.services) <= 3
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("hvad er jeres telefonnummer så?", "contact"),
+        ("hvor ligger Fronten?", "contact"),
+        ("hvornår har I åbent?", "not_in_standards"),
+    ],
+)
+def test_a_contact_point_is_found_like_a_fact(real_repository, text, kind) -> None:
+    """contacts.yml's questions tell "how do I reach you" from the known gaps."""
+    assert real_repository.answerer().decide(text).kind == kind
+
+
+def test_a_place_alone_asks_the_last_question_of_its_service(real_repository) -> None:
+    after = Context(service="bostoette", last_question="kan man klage?", last_topic="complaint")
+    decision = real_repository.answerer().decide("og i Fronten?", after)
+    assert decision.facts and {f.service_id for f in decision.facts} == {"forebyggende"}

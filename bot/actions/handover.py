@@ -25,9 +25,16 @@ class _ContactAction(KnowledgeAction):
         await asyncio.to_thread(self.contact_message, dispatcher)
         return []
 
-    def contact_message(self, dispatcher: CollectingDispatcher) -> None:
-        """Sends the contact response; also used for questions asked during a booking."""
-        contact = self.repository.contact(self.contact_id)
+    def contact_message(
+        self, dispatcher: CollectingDispatcher, contact_id: str | None = None
+    ) -> None:
+        """Sends the contact response; also used for questions asked during a booking.
+
+        Args:
+            dispatcher: Collects the response.
+            contact_id: Another contact point than the action's own.
+        """
+        contact = self.repository.contact(contact_id or self.contact_id)
         if contact is None:
             dispatcher.utter_message(response=f"{self.response}_no_contact")
             return

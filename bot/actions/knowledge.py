@@ -18,6 +18,8 @@ from bot.knowledge.answering import (
     ANSWER,
     CHOOSE_FACT,
     CHOOSE_SERVICE,
+    CONTACT,
+    CONTACT_PREFIX,
     NO_FACT,
     NOT_IN_STANDARDS,
     Context,
@@ -112,7 +114,7 @@ class ActionAnswerQuestion(KnowledgeAction):
             ActionContactFronten(self.repository).contact_message(dispatcher)
             return []
         self.say(dispatcher, decision, intent)
-        if decision.kind != ANSWER:
+        if decision.kind not in (ANSWER, CONTACT):
             offered = {CHOOSE_FACT: len(decision.facts), CHOOSE_SERVICE: len(decision.services)}
             self._remember(text, offered.get(decision.kind, 0))
         return self._remembered(decision)
@@ -195,6 +197,9 @@ class ActionAnswerQuestion(KnowledgeAction):
                         source=fact.document_title,
                         section=fact.section,
                     )
+        elif decision.kind == CONTACT:
+            contact_id = decision.facts[0].uid.removeprefix(CONTACT_PREFIX)
+            ActionContactFronten(repository).contact_message(dispatcher, contact_id)
         elif decision.kind == CHOOSE_SERVICE:
             self._choose_service(dispatcher, decision.services, intent)
         elif decision.kind == CHOOSE_FACT:

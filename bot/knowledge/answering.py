@@ -32,6 +32,9 @@ CHOOSE_SERVICE = "choose_service"
 CHOOSE_FACT = "choose_fact"
 NOT_IN_STANDARDS = "not_in_standards"
 NO_FACT = "no_fact"
+CONTACT = "contact"
+# A contact point's uid: ``contact.<id>``; the message asks how to reach it.
+CONTACT_PREFIX = "contact."
 
 # Thresholds on the combined score, chosen on the dev set (tests/answers/dev) to maximise
 # right answers minus 10 x wrong answers with a source: a fact is answered when it scores
@@ -140,8 +143,9 @@ class Decision:
     """What to say.
 
     Attributes:
-        kind: ``answer``, ``choose_service``, ``choose_fact``, ``not_in_standards`` or
-            ``no_fact`` (the named service has nothing on it).
+        kind: ``answer``, ``choose_service``, ``choose_fact``, ``not_in_standards``,
+            ``no_fact`` (the named service has nothing on it) or ``contact`` (how to reach
+            the contact point in ``facts``).
         facts: The facts to answer with, or to offer; for ``not_in_standards``, the known
             gap the question matched, if it matched one.
         services: The services to offer, or the service answered about.
@@ -251,7 +255,15 @@ class Answerer:
             return self._overview(context.chosen_service, None, topic)
         recognised = self._services.recognise(text)
         named = recognised.service_ids
-        if named and not self._has_question(text, recognised):
+        if (
+            not named
+            and len(recognised.hinted) == 1
+            and context.last_question
+            and not self._has_question(text, recognised, recognised.hint_words)
+        ):
+            # "og i Fronten?": the place points to its service, and nothing else is asked.
+            named = list(recognised.hinted)
+        if named and not self._has_question(text, recognised, recognised.hint_words):
             # "og 108?": the previous question, about the newly named service; a name
             # alone, with nothing asked before, asks what the service is.
             if context.last_question and context.last_topic:
@@ -289,8 +301,10 @@ class Answerer:
         stems = {_stem(k) for k in self._question_keys(text)} - self._function_stems
         return stems & self._known_stems
 
-    def _has_question(self, text: str, recognised: Recognised) -> bool:
-        named = recognised.named_words()
+    def _has_question(
+        self, text: str, recognised: Recognised, also_not: frozenset[int] = frozenset()
+    ) -> bool:
+        named = recognised.named_words() | also_not
         return any(
             i not in named
             and not w.isdigit()
@@ -415,7 +429,7 @@ class Answerer:
             return Decision(NO_FACT, services=(service_id,), service=service_id, question=text)
         best = ranked[0]
         if best.candidate.service_id is None:
-            return Decision(NOT_IN_STANDARDS, (best.candidate,), service=service_id, question=text)
+            return _beyond_facts(best.candidate, service_id, text)
         return self._answer(ranked, service_id, text, assumed, NAMED_ANSWER_SCORE)
 
     def _lacks_asked_topic(self, service_id: str, context: Context) -> bool:
@@ -533,7 +547,7 @@ class Answerer:
             return Decision(NOT_IN_STANDARDS, service=current, question=text)
         best = ranked[0]
         if best.candidate.service_id is None:
-            return Decision(NOT_IN_STANDARDS, (best.candidate,), service=current, question=text)
+            return _beyond_facts(best.candidate, current, text)
         per_service: dict[str, float] = {}
         for s in ranked:
             if s.candidate.service_id and s.candidate.service_id not in per_service:
@@ -680,6 +694,12 @@ class Answerer:
     def candidate(self, uid: str) -> Candidate | None:
         """A fact or gap by its uid."""
         return self._by_uid.get(uid)
+
+
+def _beyond_facts(candidate: Candidate, service: str | None, text: str) -> Decision:
+    """A message matched to no fact: a contact point asked for, or a known gap."""
+    kind = CONTACT if candidate.uid.startswith(CONTACT_PREFIX) else NOT_IN_STANDARDS
+    return Decision(kind, (candidate,), service=service, question=text)
 
 
 def _stem(word_key: str) -> str:

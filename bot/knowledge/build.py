@@ -54,6 +54,7 @@ def build_database(knowledge: Knowledge, db: sqlite_utils.Database) -> sqlite_ut
                 "email": c.email,
                 "document": c.source.document,
                 "section": c.source.section,
+                "questions": json.dumps(c.questions, ensure_ascii=False),
             }
             for c in knowledge.contacts
         ),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from bot.knowledge.answering import Answerer
+from bot.knowledge.answering import CONTACT_PREFIX, Answerer
 from bot.knowledge.ranker import Candidate
 from bot.knowledge.service_names import NamedService, ServiceNames
 from bot.knowledge.words import Lemmatiser
@@ -232,7 +232,14 @@ class KnowledgeRepository:
             if "gaps" in self._db.table_names()
             else []
         )
-        return facts + gaps
+        contacts = [
+            Candidate(uid=f"{CONTACT_PREFIX}{r['id']}", service_id=None, topic=None, questions=q)
+            for r in self._db.query(
+                "select * from contacts where municipality = ?", [self.municipality]
+            )
+            if (q := tuple(json.loads(r.get("questions") or "[]")))
+        ]
+        return facts + gaps + contacts
 
     def named_services(self) -> list[NamedService]:
         """The municipality's services with every name citizens use for them."""

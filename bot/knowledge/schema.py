@@ -74,6 +74,7 @@ class Contact:
     phone: str
     email: str
     source: Source
+    questions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -313,6 +314,12 @@ def _contacts(path: Path, documents: dict[str, Document]) -> tuple[Contact, ...]
                 phone=_text(path, item, "phone", where),
                 email=_text(path, item, "email", where),
                 source=_source(path, item, where, documents, municipality),
+                # How citizens ask for it ("hvad er jeres telefonnummer?"), so the ranker
+                # tells it from the gaps and the facts.
+                questions=tuple(
+                    _value(path, q, f"{where}questions[{j}]")
+                    for j, q in enumerate(item.get("questions") or [])
+                ),
             )
         )
     _unique(path, "contacts[].id", [(path, c.id) for c in contacts])

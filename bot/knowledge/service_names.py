@@ -85,6 +85,7 @@ class Recognised:
     mentions: tuple[Mention, ...]
     unknown_paragraphs: tuple[str, ...]
     hinted: tuple[str, ...] = ()
+    hint_words: frozenset[int] = frozenset()
 
     @property
     def service_ids(self) -> list[str]:
@@ -174,7 +175,8 @@ class ServiceNames:
         mentions += [m for m in paragraph_mentions if not taken.intersection(range(m.start, m.end))]
         mentions.sort(key=lambda m: m.start)
         hinted = tuple(dict.fromkeys(self._hints[k] for k in keys if k in self._hints))
-        return Recognised(tuple(mentions), tuple(unknown), hinted)
+        hint_words = frozenset(i for i, k in enumerate(keys) if k in self._hints)
+        return Recognised(tuple(mentions), tuple(unknown), hinted, hint_words)
 
     @staticmethod
     def _joined(window: list[str], name: tuple[str, ...]) -> bool | None:

@@ -285,6 +285,18 @@ class FormValidation(WithServices, FormValidationAction, ABC):
             and words >= QUESTION_MIN_WORDS + 1
         )
 
+    def asks_for_information(self, tracker: Tracker) -> bool:
+        """A question the intent is sure asks for information, though it names an answer.
+
+        "hvor ligger Fronten?" names the place to meet, but asks where it is.
+        """
+        intent, confidence = intent_of(tracker)
+        return (
+            intent.startswith("ask_")
+            and confidence >= QUESTION_CONFIDENCE
+            and self.asked_question(tracker)
+        )
+
     async def interruption(
         self, dispatcher: CollectingDispatcher, tracker: Tracker
     ) -> Optional[Slots]:

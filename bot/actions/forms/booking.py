@@ -122,6 +122,9 @@ class ValidateBookingForm(FormValidation):
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Slots:
         """At Fronten or by phone."""
+        if self.asks_for_information(tracker):
+            answered = await self.interruption(dispatcher, tracker)
+            return {"booking_meeting": None, **(answered or {})}
         contact = await off_loop(self.services.contact)
         choice = meeting_choice(str(value or ""), contact["contact_address"])
         if choice is not None:
