@@ -227,6 +227,7 @@ def test_a_described_situation_gets_a_short_choice_not_every_service(real_reposi
         ("hvad er jeres telefonnummer så?", "contact"),
         ("hvor ligger Fronten?", "contact"),
         ("hvornår har I åbent?", "not_in_standards"),
+        ("kan min far få en tolk med til mødet?", "not_in_standards"),
     ],
 )
 def test_a_contact_point_is_found_like_a_fact(real_repository, text, kind) -> None:
