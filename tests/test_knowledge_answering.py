@@ -7,6 +7,7 @@ import pytest
 from bot.knowledge import KnowledgeRepository, answering, ranker
 from bot.knowledge.answering import (
     ANSWER,
+    CHOOSE_FACT,
     CHOOSE_SERVICE,
     NO_FACT,
     NOT_IN_STANDARDS,
@@ -423,3 +424,34 @@ def test_a_bare_question_of_one_kind_gets_all_its_facts() -> None:
     decision = answerer.decide("hvem kan få tøjvask?", sure)
     assert decision.kind == ANSWER
     assert {f.uid for f in decision.facts} == {"toejvask.age", "toejvask.need"}
+
+
+@pytest.mark.parametrize(
+    ("text", "age"),
+    [
+        ("min søn er 17 og har ADHD", True),
+        ("du skal være mellem 18 og 67 år", True),
+        ("min søn på 20 har autisme", True),
+        ("jeg fylder 68 i næste måned", True),
+        ("op til 15 timer om måneden", False),
+        ("jeg har ventet i 85 dage", False),
+        ("på 15 timer", False),
+    ],
+)
+def test_an_age_is_told_from_other_numbers(text, age) -> None:
+    assert answering._states_an_age(words(text)) is age
+
+
+def test_a_smaller_lead_is_enough_when_the_intent_asks_the_same_kind(monkeypatch) -> None:
+    monkeypatch.setattr(answering, "ANSWER_MARGIN", 1.0)  # never clear enough on its own
+    monkeypatch.setattr(answering, "AGREED_MARGIN", 0.0)
+    answerer = _two_services(
+        _fact("toejvask.cost", "cost", ("hvad koster det?",), "Pris"),
+        _fact("toejvask.who", "eligibility", ("hvem kan få det?",), "Målgruppe"),
+    )
+    text = "hvad koster tøjvask om ugen?"
+    assert answerer.decide(text).kind == CHOOSE_FACT
+    agreed = answerer.decide(text, Context(intent="ask_cost", intent_confidence=0.9))
+    assert agreed.kind == ANSWER and [f.uid for f in agreed.facts] == ["toejvask.cost"]
+    other = answerer.decide(text, Context(intent="ask_eligibility", intent_confidence=0.9))
+    assert other.kind == CHOOSE_FACT

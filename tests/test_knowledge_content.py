@@ -239,3 +239,11 @@ def test_a_place_alone_asks_the_last_question_of_its_service(real_repository) ->
     after = Context(service="bostoette", last_question="kan man klage?", last_topic="complaint")
     decision = real_repository.answerer().decide("og i Fronten?", after)
     assert decision.facts and {f.service_id for f in decision.facts} == {"forebyggende"}
+
+
+def test_an_age_in_the_question_finds_the_age_limit(real_repository) -> None:
+    sure = Context(intent="ask_eligibility", intent_confidence=0.9)
+    decision = real_repository.answerer().decide(
+        "Min søn er 17 og har autisme. Kan han få beskyttet beskæftigelse?", sure
+    )
+    assert decision.facts[0].uid == "beskyttet_beskaeftigelse.eligibility_age"
