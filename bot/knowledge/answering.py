@@ -219,6 +219,7 @@ class Answerer:
         # klager jeg?" about a service without a complaint fact is "nothing on it", not a
         # different fact.
         self._known_topics = set(topics) | {c.topic for c in self.ranker.candidates if c.topic}
+        self._service_topics = {(c.service_id, c.topic) for c in self.ranker.candidates}
         self._owners = [c.service_id or c.uid for c in self.ranker.candidates]
         self._cued = {
             topic: (tuple(cues), self._topics == topic)
@@ -458,9 +459,7 @@ class Answerer:
         return (
             topic is not None
             and context.intent_confidence >= ABSENT_TOPIC_CONFIDENCE
-            and not any(
-                c.service_id == service_id and c.topic == topic for c in self.ranker.candidates
-            )
+            and (service_id, topic) not in self._service_topics
         )
 
     def _on_topic(self, text: str, service_id: str, topic: str, context: Context) -> Decision:
