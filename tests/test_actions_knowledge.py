@@ -28,6 +28,7 @@ async def test_answers_with_source(repository, dispatcher, make_tracker) -> None
         SlotSet("service", "bostoette"),
         SlotSet("topic", "cost"),
         SlotSet("last_question", "hvad koster bostøtte"),
+        SlotSet("offered_services", None),
     ]
     [message] = dispatcher.messages
     assert message["response"] == "utter_answer"
@@ -252,3 +253,24 @@ async def test_a_contact_point_found_by_the_ranker_gets_its_details(
     await run(ActionAnswerQuestion(real_repository), dispatcher, tracker)
     assert responses(dispatcher) == ["utter_contact"]
     assert dispatcher.messages[0]["contact_address"] == "Parkvej 10, 2750 Ballerup"
+
+
+async def test_a_choice_of_services_is_remembered_for_the_next_question(
+    repository, dispatcher, make_tracker
+) -> None:
+    tracker = make_tracker("noget helt andet: hvordan klager jeg?", "ask_complaint")
+    events = await run(ActionAnswerQuestion(repository), dispatcher, tracker)
+    [offered] = [e["value"] for e in events if e["name"] == "offered_services"]
+    assert sorted(offered) == ["bostoette", "forebyggende"]
+    assert dispatcher.messages[0]["response"] == "utter_choose_service"
+
+
+async def test_a_question_after_an_ignored_choice_stays_among_the_services_offered(
+    repository, dispatcher, make_tracker
+) -> None:
+    tracker = make_tracker(
+        "hvordan klager jeg?", "ask_complaint", slots={"offered_services": ["forebyggende"]}
+    )
+    events = await run(ActionAnswerQuestion(repository), dispatcher, tracker)
+    assert SlotSet("service", "forebyggende") in events
+    assert dispatcher.messages[0]["response"] == "utter_assumed_service"

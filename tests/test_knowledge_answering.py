@@ -58,6 +58,8 @@ BALLERUP = [
     NamedService("forebyggende", ("Forebyggende tilbud",), ("82a", "82b"), hints=("Fronten",)),
     NamedService("laengerevarende_botilbud", ("Længerevarende botilbud", "botilbud"), ("108",)),
     NamedService("bpa", ("BPA",), ("96",)),
+    NamedService("indkoeb", ("indkøbstræning",), ()),
+    NamedService("kontakt", ("støttekontaktperson",), ("99",)),
 ]
 
 
@@ -90,6 +92,8 @@ def names() -> ServiceNames:
         ("hvad skal man opfylde for at få 108?", "laengerevarende_botilbud"),
         ("hvilken lov bygger 82ab på", "forebyggende"),
         ("108 – skal alle andre muligheder være prøvet først?", "laengerevarende_botilbud"),
+        ("hvor forgår indkøps træningen henne?", "indkoeb"),
+        ("indkøbs træning", "indkoeb"),
     ],
 )
 def test_services_named_as_citizens_write_them(names, text, service) -> None:
@@ -109,6 +113,11 @@ def test_services_named_as_citizens_write_them(names, text, service) -> None:
 )
 def test_no_service_is_read_into_other_words(names, text) -> None:
     assert names.recognise(text).service_ids == []
+
+
+def test_a_name_found_in_one_word_does_not_take_the_next(names) -> None:
+    recognised = names.recognise("kommer støttekontaktpersonerne selv ud?")
+    assert [(m.start, m.end) for m in recognised.mentions] == [(1, 2)]
 
 
 def test_a_hint_points_to_a_service_without_naming_it(names) -> None:
@@ -199,16 +208,14 @@ def _answerer_of(*candidates: Candidate) -> Answerer:
     return Answerer(candidates, services, Lemmatiser({}), municipality="Ballerup Kommune")
 
 
+FREE_OF_CHARGE = Candidate(
+    "forebyggende.cost", "forebyggende", "cost", ("hvad koster det?",), "Det er gratis.", "Pris"
+)
+
+
 def test_the_municipalitys_name_tells_no_fact_from_another() -> None:
     answerer = _answerer_of(
-        Candidate(
-            "forebyggende.cost",
-            "forebyggende",
-            "cost",
-            ("hvad koster det?",),
-            "Det er gratis.",
-            "Pris",
-        ),
+        FREE_OF_CHARGE,
         Candidate(
             "forebyggende.where",
             "forebyggende",
@@ -455,3 +462,25 @@ def test_a_smaller_lead_is_enough_when_the_intent_asks_the_same_kind(monkeypatch
     assert agreed.kind == ANSWER and [f.uid for f in agreed.facts] == ["toejvask.cost"]
     other = answerer.decide(text, Context(intent="ask_eligibility", intent_confidence=0.9))
     assert other.kind == CHOOSE_FACT
+
+
+def test_a_word_of_a_facts_section_heading_counts_as_its_own() -> None:
+    # "modtage" is only in the heading ("Hvem kan modtage indsatsen"): the question still
+    # shares that word with the fact, not only its frame.
+    answerer = _answerer_of(
+        Candidate(
+            "forebyggende.who",
+            "forebyggende",
+            "eligibility",
+            ("hvem kan få et forløb?",),
+            "Alle borgere kan.",
+            "Hvem kan modtage indsatsen",
+        ),
+        FREE_OF_CHARGE,
+    )
+    [who] = [
+        s
+        for s in answerer.search("hvem kan modtage forebyggende tilbud?")
+        if s.candidate.uid == "forebyggende.who"
+    ]
+    assert who.coverage == 1.0

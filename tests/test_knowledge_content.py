@@ -264,3 +264,24 @@ def test_an_age_in_the_question_finds_the_age_limit(real_repository) -> None:
         "Min søn er 17 og har autisme. Kan han få beskyttet beskæftigelse?", sure
     )
     assert decision.facts[0].uid == "beskyttet_beskaeftigelse.eligibility_age"
+
+
+# What "min bror … hans lejlighed flyder. hvad kan han få af hjælp?" was offered.
+OFFERED = ("laengerevarende_botilbud", "aktivitets_samvaerstilbud", "stoettekontaktperson")
+
+
+def test_a_question_after_an_ignored_choice_is_not_about_a_service_not_offered(
+    real_repository,
+) -> None:
+    answerer = real_repository.answerer()
+    question = "hvor mange timer kan han få?"
+    assert answerer.decide(question).services == ("ledsagerordning",)
+    decision = answerer.decide(question, Context(offered_services=OFFERED))
+    assert decision.services and set(decision.services) <= set(OFFERED)
+
+
+def test_a_known_gap_still_wins_after_an_ignored_choice(real_repository) -> None:
+    decision = real_repository.answerer().decide(
+        "hvornår har I åbent?", Context(offered_services=OFFERED)
+    )
+    assert [f.uid for f in decision.facts] == ["gap.opening_hours"]

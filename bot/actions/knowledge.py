@@ -142,10 +142,12 @@ class ActionAnswerQuestion(KnowledgeAction):
     @staticmethod
     def _remembered(decision: Decision) -> List[Dict[str, Any]]:
         topic = decision.facts[0].topic if decision.kind == ANSWER else None
+        offered = list(decision.services) if decision.kind == CHOOSE_SERVICE else []
         return [
             SlotSet("service", decision.service),
             SlotSet("topic", topic),
             SlotSet("last_question", decision.question),
+            SlotSet("offered_services", offered or None),
         ]
 
     @staticmethod
@@ -164,6 +166,7 @@ class ActionAnswerQuestion(KnowledgeAction):
             chosen_fact=next(tracker.get_latest_entity_values("fact"), None) if payload else None,
             default_service=default_service,
             last_topic=tracker.get_slot("topic"),
+            offered_services=tuple(tracker.get_slot("offered_services") or ()),
         )
 
     def say(

@@ -24,6 +24,8 @@ FUZZY_MIN_SCORE = 85
 FUZZY_MIN_LENGTH = 6
 # A compound counts when it starts with a name at least this long ("bostøtte…").
 COMPOUND_MIN_LENGTH = 7
+# A one-word name this long is also found written as two words ("indkøbs træning").
+SPLIT_COMPOUND_MIN_LENGTH = 10
 # A bare number is read as a paragraph only in a message of at most this many words.
 BARE_NUMBER_MAX_WORDS = 4
 
@@ -182,9 +184,18 @@ class ServiceNames:
     def _joined(window: list[str], name: tuple[str, ...]) -> bool | None:
         """A close match when the words, run together, spell the name run together."""
         joined, wanted = "".join(window), "".join(name)
-        if len(name) < 2 or len(wanted) < COMPOUND_MIN_LENGTH:
+        if len(name) > 1:
+            if len(wanted) < COMPOUND_MIN_LENGTH:
+                return None
+            return False if joined.startswith(wanted) or _misspelt(joined, wanted) else None
+        # "indkøps træningen": a one-word name split in two, maybe misspelt and inflected.
+        # The name must need both words: "støttekontaktpersonerne selv" is one word's match.
+        first, second = window
+        if len(wanted) < SPLIT_COMPOUND_MIN_LENGTH or len(first) + 2 >= len(wanted):
             return None
-        return False if joined.startswith(wanted) or _misspelt(joined, wanted) else None
+        start = joined[: len(wanted)]
+        close = joined.startswith(wanted) or _misspelt(start, wanted) or _misspelt(joined, wanted)
+        return False if close else None
 
     def _matches(self, window: list[str], name: tuple[str, ...]) -> bool | None:
         """True for an exact match, False for a close one, None for none.
