@@ -285,3 +285,19 @@ def test_a_known_gap_still_wins_after_an_ignored_choice(real_repository) -> None
         "hvornår har I åbent?", Context(offered_services=OFFERED)
     )
     assert [f.uid for f in decision.facts] == ["gap.opening_hours"]
+
+
+def test_a_follow_up_stays_with_the_service_under_discussion(real_repository) -> None:
+    # ledsagerordning's "15 timer" fits "timer" better, but the conversation is about bostøtte.
+    decision = real_repository.answerer().decide(
+        "hvor mange timer kan han få?", Context(service="bostoette")
+    )
+    assert decision.facts and {f.service_id for f in decision.facts} == {"bostoette"}
+
+
+def test_a_situation_is_offered_the_services_whose_facts_fit_it(real_repository) -> None:
+    decision = real_repository.answerer().decide(
+        "Min lillebror har ADHD. Han åbner aldrig sin post, og regningerne hober sig op, "
+        "så han får rykkere hele tiden. Han bor alene. Kan I hjælpe ham?"
+    )
+    assert "bostoette" in decision.services

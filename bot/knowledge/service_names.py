@@ -45,6 +45,8 @@ _BEFORE_PARAGRAPH = re.compile(
     r"\b(?:få|faa|fa|om|efter|til|med|ved|under|angående|ang|vedr|vedrørende|i)\s*$",
     re.IGNORECASE,
 )
+# A number first in the message, or after only "og", "men", "hvad med": "og 99, hvad er det?".
+_LEADING_FOLLOW_UP = re.compile(r"\W*(?:(?:og|men|end|hvad\s+med)\W+)?", re.IGNORECASE)
 # A number followed by one of these is an amount, not a paragraph ("85 dage").
 _UNITS = re.compile(
     r"\s*(?:dage|dag|døgn|uger|uge|timer|time|måneder|måned|mdr|år|kr|kroner|procent|gange|"
@@ -234,7 +236,7 @@ class ServiceNames:
                         # "108 – skal alle andre muligheder være prøvet først?"
                         (
                             _BEFORE_PARAGRAPH.search(text[: m.start()])
-                            or not text[: m.start()].strip()
+                            or _LEADING_FOLLOW_UP.fullmatch(text[: m.start()])
                         )
                         and not _UNITS.match(text, m.end())
                     )
