@@ -192,8 +192,7 @@ class ServiceNames:
             return False if joined.startswith(wanted) or _misspelt(joined, wanted) else None
         # "indkøps træningen": a one-word name split in two, maybe misspelt and inflected.
         # The name must need both words: "støttekontaktpersonerne selv" is one word's match.
-        first, second = window
-        if len(wanted) < SPLIT_COMPOUND_MIN_LENGTH or len(first) + 2 >= len(wanted):
+        if len(wanted) < SPLIT_COMPOUND_MIN_LENGTH or len(window[0]) + 2 >= len(wanted):
             return None
         start = joined[: len(wanted)]
         close = joined.startswith(wanted) or _misspelt(start, wanted) or _misspelt(joined, wanted)
