@@ -57,6 +57,8 @@ BALLERUP = [
     NamedService("ledsagerordning", ("Ledsagerordning", "ledsageordning"), ("97",)),
     NamedService("forebyggende", ("Forebyggende tilbud",), ("82a", "82b"), hints=("Fronten",)),
     NamedService("laengerevarende_botilbud", ("Længerevarende botilbud", "botilbud"), ("108",)),
+    NamedService("midlertidigt_botilbud", ("Midlertidigt botilbud",), ("107",)),
+    NamedService("beskaeftigelse", ("Beskyttet beskæftigelse",), ("103",)),
     NamedService("bpa", ("BPA",), ("96",)),
     NamedService("indkoeb", ("indkøbstræning",), ()),
     NamedService("kontakt", ("støttekontaktperson",), ("99",)),
@@ -96,6 +98,8 @@ def names() -> ServiceNames:
         ("hvad med 97 – hvem kan få den?", "ledsagerordning"),
         ("hvor forgår indkøps træningen henne?", "indkoeb"),
         ("indkøbs træning", "indkoeb"),
+        ("midl botilbud hvad er maalet", "midlertidigt_botilbud"),
+        ("beskyttet besk hvor mange dage", "beskaeftigelse"),
     ],
 )
 def test_services_named_as_citizens_write_them(names, text, service) -> None:
@@ -112,6 +116,7 @@ def test_services_named_as_citizens_write_them(names, text, service) -> None:
         "jeg har en ledsager",
         "støtte",
         "bp",
+        "er den beskyttet?",
     ],
 )
 def test_no_service_is_read_into_other_words(names, text) -> None:
@@ -121,6 +126,55 @@ def test_no_service_is_read_into_other_words(names, text) -> None:
 def test_a_name_found_in_one_word_does_not_take_the_next(names) -> None:
     recognised = names.recognise("kommer støttekontaktpersonerne selv ud?")
     assert [(m.start, m.end) for m in recognised.mentions] == [(1, 2)]
+
+
+GLADSAXE = [
+    NamedService(
+        "egenomsorg",
+        ("Træning i egenomsorg", "egenomsorg", "hjælp til at passe på mig selv"),
+        ("85",),
+    ),
+    NamedService("ledsagelse", ("Socialpædagogisk ledsagelse", "ledsagelse"), ("85",)),
+    NamedService(
+        "netvaerk",
+        ("Aktiviteter og netværk", "træning i at deltage i aktiviteter"),
+        ("85",),
+    ),
+    NamedService("forebyggende", ("forløb i Fronten", "social færdighedstræning"), ("82",)),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        # The rest of a name, in another order or cut short, is part of the name: left as
+        # a word of the question, "traening" matched every fact that says "træning".
+        ("egenomsorg traening pris", ["egenomsorg", "traening"]),
+        ("socialpaed ledsagelse pris", ["socialpaed", "ledsagelse"]),
+        (
+            "hvad er formålet med støtte og træning i at deltage i aktiviteter?",
+            ["træning", "i", "at", "deltage", "i", "aktiviteter"],
+        ),
+        # Only words of their own: "passe på mig selv" does not take "selv".
+        ("kan jeg få egenomsorg selv?", ["egenomsorg"]),
+        ("egenomsorg og ledsagelse", ["egenomsorg", "ledsagelse"]),
+        # Only the words of the names that hold the word matched: "forløb" is of another.
+        (
+            "hvor længe varer et forløb i social færdighedstræning?",
+            ["social", "færdighedstræning"],
+        ),
+    ],
+)
+def test_the_words_beside_a_name_that_belong_to_it_are_the_name(text, name) -> None:
+    recognised = ServiceNames(GLADSAXE, Lemmatiser({})).recognise(text)
+    found = words(text)
+    assert [found[i] for i in sorted(recognised.named_words())] == name
+
+
+def test_a_word_that_starts_a_names_word_is_no_abbreviation(names) -> None:
+    # "besk" is "beskæftigelse" cut short; "beskyttede" is a word of its own.
+    assert names.recognise("beskyttet besk").service_ids == ["beskaeftigelse"]
+    assert names.recognise("er det beskyttet beskyttede").service_ids == []
 
 
 def test_a_hint_points_to_a_service_without_naming_it(names) -> None:

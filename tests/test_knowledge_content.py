@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from bot.knowledge import KnowledgeRepository, load_knowledge
-from bot.knowledge.answering import Context
+from bot.knowledge.answering import ANSWER, CHOOSE_FACT, Context
 from bot.knowledge.coverage import load_sections, problems, with_left_out
 from bot.knowledge.nlu import lookup_document
 from tests.conftest import ROOT, SEEDS
@@ -301,3 +301,34 @@ def test_a_situation_is_offered_the_services_whose_facts_fit_it(real_repository)
         "så han får rykkere hele tiden. Han bor alene. Kan I hjælpe ham?"
     )
     assert "bostoette" in decision.services
+
+
+def test_a_situation_told_without_a_question_is_answered_with_the_service_it_fits(
+    real_db,
+) -> None:
+    # It asks no one thing, so the service it points to is the answer, said to be assumed,
+    # not a choice between that service's facts.
+    answerer = KnowledgeRepository(real_db, "Gladsaxe").answerer()
+    decision = answerer.decide(
+        "Min søn går rundt i beskidt tøj, fordi han ikke ved, hvordan man bruger en vaskemaskine."
+    )
+    assert decision.kind == ANSWER and decision.assumed
+    assert [(f.service_id, f.topic) for f in decision.facts] == [("gladsaxe_toejvask", "overview")]
+
+
+def test_a_name_cut_short_and_a_price_find_the_cost(real_db) -> None:
+    answerer = KnowledgeRepository(real_db, "Gladsaxe").answerer()
+    for text in ("egenomsorg traening pris", "socialpaed ledsagelse pris"):
+        decision = answerer.decide(text)
+        assert decision.kind == ANSWER and [f.topic for f in decision.facts] == ["cost"], text
+
+
+def test_a_sure_intent_answers_a_fact_that_shares_only_the_questions_frame(
+    real_repository,
+) -> None:
+    # "tilknyttet" is in no fact; the eligibility fact leads by far, and the intent agrees.
+    text = "Hvem kan få tilknyttet en støtte-kontaktperson?"
+    answerer = real_repository.answerer()
+    assert answerer.decide(text).kind == CHOOSE_FACT
+    decision = answerer.decide(text, Context(intent="ask_eligibility", intent_confidence=0.75))
+    assert [f.uid for f in decision.facts] == ["stoettekontaktperson.eligibility"]

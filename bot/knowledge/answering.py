@@ -43,6 +43,8 @@ CONTACT_PREFIX = "contact."
 # 515/14 and 493/13 right/wrong.
 ANSWER_SCORE = 0.42
 ANSWER_MARGIN = 0.16
+FRAME_AGREED_CONFIDENCE = 0.6
+FRAME_AGREED_MARGIN = 0.3
 # When the intent (at least this sure) asks the best fact's kind, two independent readings
 # agree, and this lead is enough: with 0.16 alone 538/16, with 0.12 or 0.10 here 541/16 and
 # 543/16 on the dev sets.
@@ -115,6 +117,9 @@ _FILLER = frozenset(
     nå tak et en af ved hvordan hvordn hvad hva
     """.split()
 )
+# A message that starts with its teller ("Jeg …", "Min søn …") and has no "?" tells a
+# situation. Not "no question word first": "hvilen lov …" is a question with a typo.
+_TELLERS = frozenset(key(w) for w in "jeg min mit mine han hun vi vores hans hendes deres".split())
 # "Noget helt andet: …" starts a new subject: the service under discussion is dropped.
 _TOPIC_SWITCH = re.compile(
     r"\b(noget (helt )?andet|et (helt )?andet spørgsmål|et nyt spørgsmål|nyt spørgsmål|"
@@ -546,6 +551,14 @@ class Answerer:
             and context.intent_confidence >= AGREED_CONFIDENCE
             and self._intent_topic(context) == best.candidate.topic
         )
+        if (
+            frame_only
+            and context is not None
+            and context.intent_confidence >= FRAME_AGREED_CONFIDENCE
+            and self._intent_topic(context) == best.candidate.topic
+            and best.score - rival >= FRAME_AGREED_MARGIN
+        ):
+            frame_only = False
         margin = AGREED_MARGIN if agreed else ANSWER_MARGIN
         unsure = best.score < threshold or best.score - rival < margin or frame_only
         if unsure and not sure:
@@ -636,9 +649,15 @@ class Answerer:
                 # for the service the words point to: never another kind of fact.
                 return Decision(NOT_IN_STANDARDS, service=current, question=text)
             in_service = [s for s in ranked if s.candidate.service_id == service_id]
-            return self._answer(
+            decision = self._answer(
                 in_service, service_id, text, assumed=service_id != current, context=context
             )
+            if decision.kind == CHOOSE_FACT and service_id != current and _states(text):
+                # "Min søn går rundt i beskidt tøj …" asks no one thing: the service it points
+                # to is the answer, said to be assumed, not a choice of its facts.
+                overview = self._overview(service_id, text)
+                return Decision(**{**overview.__dict__, "assumed": True, "question": text})
+            return decision
         close = [s for s in services if per_service[s] >= best.score - CHOICE_MARGIN]
         if best.coverage is not None and rivals:
             # The services whose facts cover the message's words alike are the choice.
@@ -772,6 +791,12 @@ def _states_an_age(found: list[str]) -> bool:
         if after in _YEARS or (before in _AGE_VERBS and after not in _UNITS):
             return True
     return False
+
+
+def _states(text: str) -> bool:
+    """Whether a message only tells a situation: "Min søn går rundt i beskidt tøj."."""
+    found = words(text)
+    return "?" not in text and bool(found) and key(found[0]) in _TELLERS
 
 
 def _beyond_facts(candidate: Candidate, service: str | None, text: str) -> Decision:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
-from bot.knowledge.words import Lemmatiser, key, words
+from bot.knowledge.words import FUNCTION_WORDS, Lemmatiser, key, words
 
 # A misspelt name must be this close (rapidfuzz ratio, 0-100) to count as the name.
 FUZZY_MIN_SCORE = 85
@@ -26,8 +26,18 @@ FUZZY_MIN_LENGTH = 6
 COMPOUND_MIN_LENGTH = 7
 # A one-word name this long is also found written as two words ("indkøbs træning").
 SPLIT_COMPOUND_MIN_LENGTH = 10
+# One word of a name of several words may be cut to its first 4 or 5 letters ("midl.");
+# a longer start is often a word of its own ("færdighed" of "færdighedstræning").
+ABBREVIATION_LENGTHS = range(4, 6)
 # A bare number is read as a paragraph only in a message of at most this many words.
 BARE_NUMBER_MAX_WORDS = 4
+# A word beside a name that is a word of the same service's names, or its start this long
+# ("socialpaed ledsagelse"), is part of the name ("egenomsorg træning").
+REMNANT_PREFIX_LENGTH = 5
+REMNANT_MIN_LENGTH = 4
+# Small words a name is written with ("træning i egenomsorg"), skipped between its words.
+_NAME_JOINERS = frozenset({"i", "til", "af", "og", "med", "for", "om", "at"})
+MAX_JOINERS = 2
 
 _PARAGRAPH = re.compile(
     r"(?:§+\s*|\b(?:paragraf(?:fen)?|paragraph|parag|par\.?|p\.)\s*)"
@@ -121,6 +131,19 @@ class ServiceNames:
                 if keys and (service.id, keys) not in self._names:
                     self._names.append((service.id, keys))
         self._names.sort(key=lambda item: -sum(len(k) for k in item[1]))
+        # Every word of every name of a service: the rest of a name written in another order
+        # or shortened ("egenomsorg træning", "socialpæd. ledsagelse") is still its name.
+        # For each word of a service's names, the other words of the names it stands in:
+        # "egenomsorg" goes with "træning" ("Træning i egenomsorg"). Only words of their own
+        # ("passe på mig selv" must not take "selv"), and only names that hold the word
+        # matched: "forløb i Fronten" must not make "forløb" part of "social færdighedstræning".
+        small = {key(lemmatiser.lemma(w)) for w in FUNCTION_WORDS} | _NAME_JOINERS
+        self._name_words: dict[tuple[str, str], frozenset[str]] = {}
+        for service_id, name in self._names:
+            own = {k for k in name if k not in small and len(k) >= REMNANT_MIN_LENGTH}
+            for word in name:
+                found = self._name_words.get((service_id, word), frozenset())
+                self._name_words[service_id, word] = found | own
         self._hints = {
             key(lemmatiser.lemma(w)): service.id
             for service in self._services
@@ -175,12 +198,46 @@ class ServiceNames:
                     if exact is not None:
                         mentions.append(Mention(service_id, start, start + size, exact))
                         taken.update(span)
+        mentions = [self._with_remnants(m, keys, taken) for m in mentions]
         paragraph_mentions, unknown = self._paragraph_mentions(text, tokens)
         mentions += [m for m in paragraph_mentions if not taken.intersection(range(m.start, m.end))]
         mentions.sort(key=lambda m: m.start)
         hinted = tuple(dict.fromkeys(self._hints[k] for k in keys if k in self._hints))
         hint_words = frozenset(i for i, k in enumerate(keys) if k in self._hints)
         return Recognised(tuple(mentions), tuple(unknown), hinted, hint_words)
+
+    def _with_remnants(self, mention: Mention, keys: list[str], taken: set[int]) -> Mention:
+        """The mention grown over the words beside it that belong to the same names.
+
+        "egenomsorg traening pris" names "træning i egenomsorg" by "egenomsorg"; left as a
+        word of the question, "traening" matched every fact that says "træning" and not
+        the cost fact that "pris" asks for. Updates ``taken`` with the words it grows over.
+        """
+        own = frozenset().union(
+            *(
+                self._name_words.get((mention.service_id, k), ())
+                for k in keys[mention.start : mention.end]
+            )
+        )
+        start, end = mention.start, mention.end
+        for step in (-1, 1):
+            while True:
+                edge = beyond = start - 1 if step < 0 else end
+                # "støtte og træning i at deltage i aktiviteter": small words between.
+                while 0 <= beyond < len(keys) and keys[beyond] in _NAME_JOINERS:
+                    beyond += step
+                if abs(beyond - edge) > MAX_JOINERS or not 0 <= beyond < len(keys):
+                    break
+                if beyond in taken or not _is_remnant(keys[beyond], own):
+                    break
+                taken.update(range(min(edge, beyond), max(edge, beyond) + 1))
+                if step < 0:
+                    start = beyond
+                else:
+                    end = beyond + 1
+        if (start, end) == (mention.start, mention.end):
+            return mention
+        return Mention(mention.service_id, start, end, mention.exact)
 
     @staticmethod
     def _joined(window: list[str], name: tuple[str, ...]) -> bool | None:
@@ -206,6 +263,7 @@ class ServiceNames:
         """
         if tuple(window) == name:
             return True
+        shortened = 0
         for position, (got, wanted) in enumerate(zip(window, name, strict=False)):
             if got == wanted:
                 continue
@@ -214,8 +272,12 @@ class ServiceNames:
                 continue
             if _misspelt(got, wanted):
                 continue
+            if len(name) > 1 and _abbreviates(got, wanted):
+                # "midl. botilbud", "beskyttet besk.": one word of a longer name cut short.
+                shortened += 1
+                continue
             return None
-        return False
+        return False if shortened < len(name) else None
 
     def _paragraph_mentions(self, text: str, tokens: list[str]) -> tuple[list[Mention], list[str]]:
         mentions: list[Mention] = []
@@ -283,6 +345,21 @@ def _misspelt(got: str, wanted: str) -> bool:
         and got[:2] == wanted[:2]
         and abs(len(got) - len(wanted)) <= 2
         and fuzz.ratio(got, wanted) >= FUZZY_MIN_SCORE
+    )
+
+
+def _abbreviates(got: str, wanted: str) -> bool:
+    return len(got) in ABBREVIATION_LENGTHS and len(wanted) > len(got) and wanted.startswith(got)
+
+
+def _is_remnant(word_key: str, name_words: frozenset[str]) -> bool:
+    """Whether a word is one of a service's name words, shortened or misspelt."""
+    if word_key in name_words:
+        return True
+    return any(
+        (len(word_key) >= REMNANT_PREFIX_LENGTH and wanted.startswith(word_key))
+        or _misspelt(word_key, wanted)
+        for wanted in name_words
     )
 
 

@@ -97,6 +97,9 @@ class Catalogue:
     document_by_title: dict[str, str]
     paragraphs_by_service: dict[str, tuple[str, ...]]
     phones: set[str] = field(default_factory=set)
+    # Gladsaxe's sub-interventions all come under § 85; a situation's `services` may name
+    # one by its title, the first part of its facts' section headings.
+    titles_by_service: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 def normalise(text: str) -> str:
@@ -194,7 +197,12 @@ def _same_stem(got: str, wanted: str) -> bool:
 def _grade_services(expected: list[str], reply: Reply, catalogue: Catalogue) -> tuple[str, str]:
     def fits(service_id: str) -> bool:
         paragraphs = catalogue.paragraphs_by_service.get(service_id, ())
-        return any(paragraph_matches(label, paragraphs) for label in expected)
+        titles = catalogue.titles_by_service.get(service_id, frozenset())
+        return any(
+            paragraph_matches(label, paragraphs)
+            or any(same_heading(label, title) for title in titles)
+            for label in expected
+        )
 
     if reply.citations(contacts_too=False):
         if reply.service and fits(reply.service):
@@ -319,16 +327,21 @@ def catalogue_for(project: Path, municipality: str) -> Catalogue:
     """Titles, paragraphs and phone numbers from the project's knowledge files."""
     knowledge = project / "knowledge"
     sources = yaml.safe_load((knowledge / "sources.yml").read_text(encoding="utf-8"))
-    titles = {" ".join(d["title"].split()): d["file"] for d in sources["documents"]}
-    paragraphs = {}
+    paragraphs, titles = {}, {}
     for path in (knowledge / "services").rglob("*.yml"):
         service = yaml.safe_load(path.read_text(encoding="utf-8"))
         paragraphs[service["id"]] = tuple(str(p) for p in service["paragraphs"])
+        titles[service["id"]] = frozenset(
+            fact["source"]["section"].split(" – ")[0]
+            for fact in service.get("facts") or []
+            if " – " in fact["source"]["section"]
+        )
     contacts = yaml.safe_load((knowledge / "contacts.yml").read_text(encoding="utf-8"))
     phones = {
         normalise(c["phone"]) for c in contacts["contacts"] if c.get("municipality") == municipality
     }
-    return Catalogue(titles, paragraphs, phones)
+    documents = {" ".join(d["title"].split()): d["file"] for d in sources["documents"]}
+    return Catalogue(documents, paragraphs, phones, titles)
 
 
 async def run_sets(
