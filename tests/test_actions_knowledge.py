@@ -228,21 +228,24 @@ async def test_contact_details_unless_a_service_is_named(repository, dispatcher,
     assert responses(dispatcher) == ["utter_answer"]
 
 
-@pytest.mark.parametrize(
-    ("confidence", "response"), [(0.5, "utter_answer"), (0.95, "utter_contact")]
-)
+@pytest.mark.parametrize(("confidence", "contact"), [(0.5, False), (0.95, True)])
 async def test_only_a_sure_contact_intent_gets_the_contact_details(
-    repository, dispatcher, make_tracker, confidence, response
+    repository, dispatcher, make_tracker, confidence, contact
+) -> None:
+    tracker = make_tracker("tlf nr?", "ask_contact", confidence=confidence)
+    await run(ActionAnswerQuestion(repository), dispatcher, tracker)
+    assert ("utter_contact" in responses(dispatcher)) == contact
+
+
+async def test_a_fact_that_clearly_answers_wins_over_a_sure_contact_intent(
+    repository, dispatcher, make_tracker
 ) -> None:
     # "hvor tit følger I op?" about bostøtte, read as asking for Fronten's contact details.
     tracker = make_tracker(
-        "hvor tit følger I op?",
-        "ask_contact",
-        slots={"service": "bostoette"},
-        confidence=confidence,
+        "hvor tit følger I op?", "ask_contact", slots={"service": "bostoette"}, confidence=0.95
     )
     await run(ActionAnswerQuestion(repository), dispatcher, tracker)
-    assert responses(dispatcher) == [response]
+    assert responses(dispatcher) == ["utter_answer"]
 
 
 async def test_a_contact_point_found_by_the_ranker_gets_its_details(

@@ -541,3 +541,45 @@ def test_a_word_of_a_facts_section_heading_counts_as_its_own() -> None:
         if s.candidate.uid == "forebyggende.who"
     ]
     assert who.coverage == 1.0
+
+
+def test_a_named_part_of_a_service_is_answered_with_what_that_part_is() -> None:
+    services = [
+        NamedService(
+            "forebyggende",
+            ("Forebyggende tilbud", "social færdighedstræning"),
+            ("82a", "82b"),
+            parts=(
+                ("social færdighedstræning", "forebyggende.parts"),
+                ("82b", "forebyggende.parts"),
+            ),
+        )
+    ]
+    answerer = Answerer(
+        [
+            Candidate(
+                "forebyggende.purpose",
+                "forebyggende",
+                "overview",
+                ("hvad er forebyggende tilbud?", "hvad går det ud på?"),
+                "Tilbuddene skal forebygge.",
+                "Formål",
+            ),
+            Candidate(
+                "forebyggende.parts",
+                "forebyggende",
+                "content",
+                ("hvad indeholder tilbuddene?",),
+                "Samtaler, Social Færdighedstræning i 9 måneder og individuelle forløb.",
+                "Aktiviteter",
+            ),
+        ],
+        ServiceNames(services, Lemmatiser({})),
+        Lemmatiser({}),
+    )
+    for text in ("hvad er social færdighedstræning?", "Hvad går § 82 b ud på?"):
+        assert [f.uid for f in answerer.decide(text).facts] == ["forebyggende.parts"], text
+    # The whole, named as the whole, is still answered with its purpose.
+    assert [f.uid for f in answerer.decide("hvad er forebyggende tilbud?").facts] == [
+        "forebyggende.purpose"
+    ]

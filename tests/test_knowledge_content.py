@@ -332,3 +332,12 @@ def test_a_sure_intent_answers_a_fact_that_shares_only_the_questions_frame(
     assert answerer.decide(text).kind == CHOOSE_FACT
     decision = answerer.decide(text, Context(intent="ask_eligibility", intent_confidence=0.75))
     assert [f.uid for f in decision.facts] == ["stoettekontaktperson.eligibility"]
+
+
+def test_the_older_standards_20_weeks_in_fronten_are_not_stated(real_repository) -> None:
+    # 000 says every bostøtte applicant goes through up to 20 weeks in Fronten; the newer 002
+    # says "som udgangspunkt", and 003 gives the forløb other lengths (6 and 9 months).
+    texts = [c.text for c in real_repository.candidates() if c.service_id]
+    assert texts and not any("20 uger" in text for text in texts)
+    [first] = [c for c in real_repository.candidates() if c.uid == "bostoette.apply_first_fronten"]
+    assert "udgangspunkt" in first.text

@@ -53,6 +53,9 @@ def test_fixture_is_valid(folder: Path) -> None:
         ),
         (lambda d: d["facts"][0]["source"].pop("section"), "facts[0].source.section", "required"),
         (lambda d: d.update(municipality="Atlantis"), "municipality", "Atlantis"),
+        (lambda d: d.update(parts={"gruppeforløb": "cost"}), "parts.gruppeforløb", "neither"),
+        (lambda d: d.update(parts={"bostøtte": "price"}), "parts.bostøtte", "not a fact"),
+        (lambda d: d.update(parts=["bostøtte"]), "parts", "must map"),
     ],
 )
 def test_service_errors_name_file_and_field(folder: Path, change, field: str, words: str) -> None:
@@ -103,3 +106,10 @@ def test_a_blank_topic_cue_names_its_field(folder: Path) -> None:
     _edit(folder / "topics.yml", lambda d: d["topics"][0].update(cues=[" "]))
     with pytest.raises(KnowledgeError, match=r"topics\[0\]\.cues\[0\]"):
         load_knowledge(folder)
+
+
+def test_a_part_names_an_alias_or_a_paragraph_and_one_of_the_services_facts(folder: Path) -> None:
+    path = folder / "services" / "bostoette.yml"
+    _edit(path, lambda d: d.update(parts={"socialpædagogisk støtte": "overview", "85": "cost"}))
+    [bostoette] = [s for s in load_knowledge(folder).services if s.id == "bostoette"]
+    assert dict(bostoette.parts) == {"socialpædagogisk støtte": "overview", "85": "cost"}

@@ -107,6 +107,8 @@ NAMED_GAP_MARGIN = 0.15
 # fit to the gap).
 SERVICE_WEIGHT = 0.6
 ASK_PREFIX = "ask_"
+# The kind of fact that says what a service is.
+OVERVIEW = "overview"
 
 # Words that carry no question of their own: "og 108?", "hvad med ledsagerordning så?".
 _FILLER = frozenset(
@@ -305,12 +307,11 @@ class Answerer:
                     context.last_question, named[0], context, assumed=False
                 )
             else:
-                decision = self._overview(named[0], text)
+                decision = self._as_part(self._overview(named[0], text), recognised)
             return self._with_unknown(decision, recognised)
         if len(named) == 1:
-            return self._with_unknown(
-                self._for_service(text, named[0], context, assumed=False), recognised
-            )
+            decision = self._for_service(text, named[0], context, assumed=False)
+            return self._with_unknown(self._as_part(decision, recognised), recognised)
         if recognised.unknown_paragraphs and not named:
             return Decision(
                 NOT_IN_STANDARDS,
@@ -370,7 +371,7 @@ class Answerer:
         The topic comes from an older button such as ``/ask_cost{"service":…}``.
         """
         facts = [c for c in self.ranker.candidates if c.service_id == service_id]
-        overview = [c for c in facts if c.topic == (topic or "overview")]
+        overview = [c for c in facts if c.topic == (topic or OVERVIEW)]
         if not topic:
             overview = overview or facts[:1]
         if not overview:
@@ -378,6 +379,21 @@ class Answerer:
         return Decision(
             ANSWER, (overview[0],), services=(service_id,), service=service_id, question=None
         )
+
+    def _as_part(self, decision: Decision, recognised: Recognised) -> Decision:
+        """What a named part of the service is, where the answer would be the whole's.
+
+        "hvad er social færdighedstræning?" names the § 82 offers by one of their parts; the
+        offers' purpose answers another question than the one asked.
+        """
+        if decision.kind != ANSWER or not decision.services:
+            return decision
+        parts = [
+            self._by_uid[u] for u in recognised.parts(decision.services[0]) if u in self._by_uid
+        ]
+        if not parts or any(f.topic != OVERVIEW for f in decision.facts):
+            return decision
+        return Decision(**{**decision.__dict__, "facts": tuple(dict.fromkeys(parts)), "scores": ()})
 
     def _with_unknown(self, decision: Decision, recognised: Recognised) -> Decision:
         if not recognised.unknown_paragraphs:

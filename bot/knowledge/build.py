@@ -69,6 +69,7 @@ def build_database(knowledge: Knowledge, db: sqlite_utils.Database) -> sqlite_ut
                 "paragraphs": json.dumps(list(s.paragraphs)),
                 "aliases": json.dumps(list(s.aliases), ensure_ascii=False),
                 "hints": json.dumps(list(s.hints), ensure_ascii=False),
+                "parts": json.dumps(dict(s.parts), ensure_ascii=False),
                 "file": s.path.name,
             }
             for s in knowledge.services

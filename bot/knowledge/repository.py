@@ -244,7 +244,7 @@ class KnowledgeRepository:
     def named_services(self) -> list[NamedService]:
         """The municipality's services with every name citizens use for them."""
         rows = self._db.query(
-            "select id, name, aliases, hints, paragraphs from services where municipality = ?",
+            "select * from services where municipality = ?",
             [self.municipality],
         )
         return [
@@ -253,6 +253,10 @@ class KnowledgeRepository:
                 names=(re.sub(r"\(.*?\)", "", r["name"]).strip(), *json.loads(r["aliases"])),
                 paragraphs=tuple(json.loads(r["paragraphs"])),
                 hints=tuple(json.loads(r["hints"] or "[]")),
+                parts=tuple(
+                    (part, f"{r['id']}.{fact_id}")
+                    for part, fact_id in json.loads(r.get("parts") or "{}").items()
+                ),
             )
             for r in rows
         ]

@@ -112,6 +112,9 @@ class Service:
     facts: tuple[Fact, ...]
     path: Path = field(compare=False)
     hints: tuple[str, ...] = ()
+    # A part of the service that citizens name on its own (an alias or a paragraph, such as
+    # "social færdighedstræning" or "82b"), and the fact that says what that part is.
+    parts: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -366,6 +369,14 @@ def _service(path: Path, documents: dict[str, Document], topics: set[str]) -> Se
             )
         )
     _unique(path, "facts[].id", [(path, f.id) for f in facts])
+    parts = data.get("parts") or {}
+    if not isinstance(parts, dict):
+        raise KnowledgeError(path, "parts", "must map an alias or a paragraph to a fact id")
+    for part, fact_id in parts.items():
+        if str(part) not in {*aliases, *paragraphs}:
+            raise KnowledgeError(path, f"parts.{part}", "is neither an alias nor a paragraph")
+        if fact_id not in {f.id for f in facts}:
+            raise KnowledgeError(path, f"parts.{part}", f"'{fact_id}' is not a fact of it")
     return Service(
         id=_id(path, data),
         municipality=municipality,
@@ -375,4 +386,5 @@ def _service(path: Path, documents: dict[str, Document], topics: set[str]) -> Se
         facts=tuple(facts),
         path=path,
         hints=tuple(_value(path, h, f"hints[{i}]") for i, h in enumerate(hints)),
+        parts=tuple((str(part), str(fact_id)) for part, fact_id in parts.items()),
     )

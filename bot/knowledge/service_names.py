@@ -80,6 +80,9 @@ class NamedService:
     names: tuple[str, ...]
     paragraphs: tuple[str, ...]
     hints: tuple[str, ...] = ()
+    # (a name or paragraph that names a part of the service, the uid of the fact saying
+    # what that part is): "social færdighedstræning" is one part of the § 82 offers.
+    parts: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -90,6 +93,7 @@ class Mention:
     start: int
     end: int
     exact: bool
+    part: str | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,10 @@ class Recognised:
     def service_ids(self) -> list[str]:
         """The named services, each once, in the order they were named."""
         return list(dict.fromkeys(m.service_id for m in self.mentions))
+
+    def parts(self, service_id: str) -> list[str]:
+        """The facts saying what the named parts of a service are ("82b": its § 82 b)."""
+        return [m.part for m in self.mentions if m.service_id == service_id and m.part]
 
     def named_words(self) -> set[int]:
         """The indexes of the message's words that name a service."""
@@ -131,6 +139,13 @@ class ServiceNames:
                 if keys and (service.id, keys) not in self._names:
                     self._names.append((service.id, keys))
         self._names.sort(key=lambda item: -sum(len(k) for k in item[1]))
+        self._parts: dict[tuple[str, tuple[str, ...] | str], str] = {}
+        for service in self._services:
+            for part, fact_uid in service.parts:
+                if part in service.paragraphs:
+                    self._parts[service.id, part.lower().replace(" ", "")] = fact_uid
+                else:
+                    self._parts[service.id, tuple(lemmatiser.keys(part))] = fact_uid
         # Every word of every name of a service: the rest of a name written in another order
         # or shortened ("egenomsorg træning", "socialpæd. ledsagelse") is still its name.
         # For each word of a service's names, the other words of the names it stands in:
@@ -196,7 +211,8 @@ class ServiceNames:
                         else self._joined(window, name)
                     )
                     if exact is not None:
-                        mentions.append(Mention(service_id, start, start + size, exact))
+                        part = self._parts.get((service_id, name))
+                        mentions.append(Mention(service_id, start, start + size, exact, part))
                         taken.update(span)
         mentions = [self._with_remnants(m, keys, taken) for m in mentions]
         paragraph_mentions, unknown = self._paragraph_mentions(text, tokens)
@@ -237,7 +253,7 @@ class ServiceNames:
                     end = beyond + 1
         if (start, end) == (mention.start, mention.end):
             return mention
-        return Mention(mention.service_id, start, end, mention.exact)
+        return Mention(mention.service_id, start, end, mention.exact, mention.part)
 
     @staticmethod
     def _joined(window: list[str], name: tuple[str, ...]) -> bool | None:
@@ -320,7 +336,8 @@ class ServiceNames:
             else:
                 # "paragraf 85", "§ 82 a og b": every word of the reference names the service.
                 end = max(index + 1, _word_index(text, match.end()))
-                mentions.append(Mention(service_id, index, end, True))
+                part = self._parts.get((service_id, f"{number}{letters.replace(' ', '')}"))
+                mentions.append(Mention(service_id, index, end, True, part))
         return mentions, unknown
 
     def _service_for(self, number: str, letters: str | None) -> str | None:
