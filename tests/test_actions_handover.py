@@ -57,3 +57,18 @@ async def test_a_clear_request_or_no_clear_answer_is_handed_over(
     tracker = make_tracker(text, "human_handover", confidence=confidence)
     assert await ActionHandover(repository).run(dispatcher, tracker, {}) == []
     assert responses(dispatcher) == ["utter_handover"]
+
+
+async def test_the_contact_details_first_say_what_the_place_is(
+    real_repository, dispatcher, make_tracker
+) -> None:
+    await ActionContactFronten(real_repository).run(dispatcher, make_tracker("hej"), {})
+    [message] = dispatcher.messages
+    assert message["contact_about"].startswith("Fronten er Ballerup Kommunes indgang")
+
+
+async def test_a_contact_without_a_description_says_only_how_to_reach_it(
+    repository, dispatcher, make_tracker
+) -> None:
+    await ActionContactFronten(repository).run(dispatcher, make_tracker("hej"), {})
+    assert dispatcher.messages[0]["contact_about"] == ""

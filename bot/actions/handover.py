@@ -44,6 +44,8 @@ class _ContactAction(KnowledgeAction):
             contact_address=contact.address,
             contact_phone=contact.phone,
             contact_email=contact.email,
+            # What the place is, before how to reach it; a space only when there is one.
+            contact_about=f"{contact.about} " if contact.about else "",
             source=contact.document_title,
             section=contact.section,
         )

@@ -55,6 +55,7 @@ def build_database(knowledge: Knowledge, db: sqlite_utils.Database) -> sqlite_ut
                 "document": c.source.document,
                 "section": c.source.section,
                 "questions": json.dumps(c.questions, ensure_ascii=False),
+                "about": c.about,
             }
             for c in knowledge.contacts
         ),

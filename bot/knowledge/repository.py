@@ -53,6 +53,7 @@ class ContactInfo:
     email: str
     document_title: str
     section: str
+    about: str = ""
 
 
 # Where citizens are sent: Fronten's own contact point, else the municipality's general one.
@@ -295,13 +296,20 @@ class KnowledgeRepository:
         """A contact point of the municipality, e.g. ``fronten`` or ``general``."""
         rows = list(
             self._db.query(
-                "select c.name, c.address, c.phone, c.email, d.title as document_title, c.section "
+                "select c.*, d.title as document_title "
                 "from contacts c join documents d on d.file = c.document "
                 "where c.municipality = ? and c.id = ?",
                 [self.municipality, contact_id],
             )
         )
-        return ContactInfo(**rows[0]) if rows else None
+        if not rows:
+            return None
+        row = rows[0]
+        return ContactInfo(
+            **{f: row[f] for f in ("name", "address", "phone", "email", "document_title")},
+            section=row["section"],
+            about=row.get("about") or "",
+        )
 
     def office_contact(self) -> ContactInfo | None:
         """The contact point citizens are sent to: the first of :data:`OFFICE_CONTACT_IDS`."""

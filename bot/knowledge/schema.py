@@ -75,6 +75,8 @@ class Contact:
     email: str
     source: Source
     questions: tuple[str, ...] = ()
+    # What the contact point is, from its source ("Fronten er kommunens indgang …").
+    about: str = ""
 
 
 @dataclass(frozen=True)
@@ -323,6 +325,7 @@ def _contacts(path: Path, documents: dict[str, Document]) -> tuple[Contact, ...]
                     _value(path, q, f"{where}questions[{j}]")
                     for j, q in enumerate(item.get("questions") or [])
                 ),
+                about=_text(path, item, "about", where) if item.get("about") is not None else "",
             )
         )
     _unique(path, "contacts[].id", [(path, c.id) for c in contacts])
