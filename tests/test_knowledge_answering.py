@@ -583,3 +583,10 @@ def test_a_named_part_of_a_service_is_answered_with_what_that_part_is() -> None:
     assert [f.uid for f in answerer.decide("hvad er forebyggende tilbud?").facts] == [
         "forebyggende.purpose"
     ]
+    # "hvad er …?" asks what it is, also after another question; "og …?" repeats that.
+    after = Context(last_question="hvad indeholder det?", last_topic="overview")
+    decision = answerer.decide("hvad er social færdighedstræning?", after)
+    assert [f.uid for f in decision.facts] == ["forebyggende.parts"]
+    after = Context(last_question="hvad går det ud på?", last_topic="content")
+    decision = answerer.decide("og social færdighedstræning?", after)
+    assert [f.uid for f in decision.facts] == ["forebyggende.parts"]

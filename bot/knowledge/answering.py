@@ -122,6 +122,8 @@ _FILLER = frozenset(
 # A message that starts with its teller ("Jeg …", "Min søn …") and has no "?" tells a
 # situation. Not "no question word first": "hvilen lov …" is a question with a typo.
 _TELLERS = frozenset(key(w) for w in "jeg min mit mine han hun vi vores hans hendes deres".split())
+# "hvad er …?" asks what a named service is, not the previous question about it.
+_WHAT_IS = re.compile(r"\W*(?:hvad|hva)\s+(?:er|betyder)\b", re.IGNORECASE)
 # "Noget helt andet: …" starts a new subject: the service under discussion is dropped.
 _TOPIC_SWITCH = re.compile(
     r"\b(noget (helt )?andet|et (helt )?andet spørgsmål|et nyt spørgsmål|nyt spørgsmål|"
@@ -297,8 +299,11 @@ class Answerer:
             named = list(recognised.hinted)
         if named and not self._has_question(text, recognised, recognised.hint_words):
             # "og 108?": the previous question, about the newly named service; a name
-            # alone, with nothing asked before, asks what the service is.
-            if context.last_question and context.last_topic:
+            # alone, with nothing asked before, asks what the service is, and so does
+            # "hvad er social færdighedstræning?" whatever was asked before.
+            if _WHAT_IS.match(text):
+                decision = self._as_part(self._overview(named[0], text), recognised)
+            elif context.last_question and context.last_topic:
                 decision = self._on_topic(
                     context.last_question, named[0], context.last_topic, context
                 )
