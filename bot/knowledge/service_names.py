@@ -174,20 +174,22 @@ class ServiceNames:
         self._paragraphs = {p: next(iter(ids)) for p, ids in owners.items() if len(ids) == 1}
         self._shared_paragraphs = {p for p, ids in owners.items() if len(ids) > 1}
 
-    def recognise(self, text: str) -> Recognised:
+    def recognise(self, text: str, remnants: bool = True) -> Recognised:
         """The services a message names, by name, alias or paragraph.
 
         Args:
             text: The citizen's message.
+            remnants: Grow a name over the words beside it that belong to it
+                ("egenomsorg traening"); the knowledge base's own questions write names whole.
 
         Returns:
             The mentions, and the paragraphs the municipality has no service under.
 
         """
-        return self._recognise(text)
+        return self._recognise(text, remnants)
 
     @functools.lru_cache(maxsize=256)  # noqa: B019 - one instance per process; texts repeat
-    def _recognise(self, text: str) -> Recognised:
+    def _recognise(self, text: str, remnants: bool = True) -> Recognised:
         tokens = words(text)
         keys = [key(self._lemmatiser.lemma(w)) for w in tokens]
         mentions: list[Mention] = []
@@ -214,7 +216,8 @@ class ServiceNames:
                         part = self._parts.get((service_id, name))
                         mentions.append(Mention(service_id, start, start + size, exact, part))
                         taken.update(span)
-        mentions = [self._with_remnants(m, keys, taken) for m in mentions]
+        if remnants:
+            mentions = [self._with_remnants(m, keys, taken) for m in mentions]
         paragraph_mentions, unknown = self._paragraph_mentions(text, tokens)
         mentions += [m for m in paragraph_mentions if not taken.intersection(range(m.start, m.end))]
         mentions.sort(key=lambda m: m.start)
