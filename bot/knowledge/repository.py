@@ -305,11 +305,8 @@ class KnowledgeRepository:
         if not rows:
             return None
         row = rows[0]
-        return ContactInfo(
-            **{f: row[f] for f in ("name", "address", "phone", "email", "document_title")},
-            section=row["section"],
-            about=row.get("about") or "",
-        )
+        fields = ("name", "address", "phone", "email", "document_title", "section")
+        return ContactInfo(**{f: row[f] for f in fields}, about=row.get("about") or "")
 
     def office_contact(self) -> ContactInfo | None:
         """The contact point citizens are sent to: the first of :data:`OFFICE_CONTACT_IDS`."""

@@ -31,8 +31,9 @@ SPLIT_COMPOUND_MIN_LENGTH = 10
 ABBREVIATION_LENGTHS = range(4, 6)
 # A bare number is read as a paragraph only in a message of at most this many words.
 BARE_NUMBER_MAX_WORDS = 4
-# A word beside a name that is a word of the same service's names, or its start this long
-# ("socialpaed ledsagelse"), is part of the name ("egenomsorg træning").
+# In a message, a word beside a name that is a word (at least REMNANT_MIN_LENGTH long) of a
+# name holding the matched word, or its start this long ("socialpaed ledsagelse"), is part of
+# the name ("egenomsorg træning").
 REMNANT_PREFIX_LENGTH = 5
 REMNANT_MIN_LENGTH = 4
 # Small words a name is written with ("træning i egenomsorg"), skipped between its words.
