@@ -341,3 +341,15 @@ def test_the_older_standards_20_weeks_in_fronten_are_not_stated(real_repository)
     assert texts and not any("20 uger" in text for text in texts)
     [first] = [c for c in real_repository.candidates() if c.uid == "bostoette.apply_first_fronten"]
     assert "udgangspunkt" in first.text
+
+
+def test_a_gap_that_does_not_clearly_win_is_no_rival_of_a_named_services_fact(
+    real_repository,
+) -> None:
+    # "hvad koster …" also fits the gap of unrelated questions; within a named service a gap
+    # counts only when it clearly beats the service's facts.
+    decision = real_repository.answerer().decide(
+        "hvad koster de forebyggende tilbud i Fronten?",
+        Context(intent="ask_not_included", intent_confidence=0.64),
+    )
+    assert [f.uid for f in decision.facts] == ["forebyggende.cost"]

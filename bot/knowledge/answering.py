@@ -486,9 +486,13 @@ class Answerer:
             # and the intent read from it is the best evidence of what is asked, unless
             # the frame's own words point clearly to another kind ("hvad er formålet …").
             return self._on_topic(text, service_id, topic, context)
-        if ranked and not ranked[0].candidate.service_id and facts:
-            if ranked[0].score < facts[0].score + NAMED_GAP_MARGIN:
-                ranked = facts
+        if facts and (
+            ranked[0].candidate.service_id or ranked[0].score < facts[0].score + NAMED_GAP_MARGIN
+        ):
+            # A gap that does not clearly win is no rival of the named service's facts
+            # either: "hvad koster de forebyggende tilbud?" is not unsure because "hvad
+            # koster …" also fits the gap of unrelated questions.
+            ranked = facts
         if not ranked or ranked[0].score < NAMED_OFFER_SCORE:
             return Decision(NO_FACT, services=(service_id,), service=service_id, question=text)
         best = ranked[0]
