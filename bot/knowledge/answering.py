@@ -16,6 +16,7 @@ short choice, and when nothing fits it says that the quality standards do not sa
 
 from __future__ import annotations
 
+import functools
 import re
 import threading
 from collections.abc import Mapping, Sequence
@@ -224,18 +225,14 @@ class Answerer:
         # The knowledge base's own texts write names whole; only a citizen's message has the
         # rest of a name beside it ("egenomsorg traening"). Growing names in the index too
         # gave 3 more wrong answers with a source on the development sets.
-        self._indexing = True
-        self.ranker = Ranker(candidates, self._question_keys)
+        index_keys = functools.partial(self._question_keys, remnants=False)
+        self.ranker = Ranker(candidates, index_keys, self._question_keys)
         self._by_uid = {c.uid: c for c in candidates}
         # What each candidate talks about, as word stems: a fact that shares none of the
         # message's own words ("husleje") only matched its frame ("hvad er …?"). Its heading
         # counts: "hvem kan modtage …?" is the seed's own heading "Hvem kan modtage indsatsen".
         self._vocabulary = [
-            {
-                _stem(k)
-                for text in (*c.questions, c.text, c.section)
-                for k in self._question_keys(text)
-            }
+            {_stem(k) for text in (*c.questions, c.text, c.section) for k in index_keys(text)}
             for c in self.ranker.candidates
         ]
         self._function_stems = {_stem(key(self._lemmatiser.lemma(w))) for w in FUNCTION_WORDS}
@@ -255,14 +252,14 @@ class Answerer:
         self._scores_of_this_decision = threading.local()
         # A word no fact uses tells nothing about which fact is meant.
         self._known_stems = set().union(*self._vocabulary) if self._vocabulary else set()
-        self._indexing = False
 
-    def _question_keys(self, text: str) -> list[str]:
+    def _question_keys(self, text: str, remnants: bool = True) -> list[str]:
         """A text's word keys without the words that name a service or a paragraph.
 
-        Other numbers stay: "17 år" is close to "18 år".
+        Other numbers stay: "17 år" is close to "18 år". ``remnants``: see
+        :meth:`ServiceNames.recognise`.
         """
-        named = self._services.recognise(text, remnants=not self._indexing).named_words()
+        named = self._services.recognise(text, remnants).named_words()
         found = words(text)
         keys = [key(self._lemmatiser.lemma(w)) for i, w in enumerate(found) if i not in named]
         if _states_an_age([w if i not in named else "" for i, w in enumerate(found)]):
@@ -580,19 +577,14 @@ class Answerer:
         )
         # A fact that shares none of the message's own words matched only its frame.
         frame_only = best.coverage == 0.0
-        agreed = (
-            context is not None
-            and context.intent_confidence >= AGREED_CONFIDENCE
-            and self._intent_topic(context) == best.candidate.topic
+        confidence = (
+            context.intent_confidence
+            if context is not None and self._intent_topic(context) == best.candidate.topic
+            else 0.0
         )
-        if (
-            frame_only
-            and context is not None
-            and context.intent_confidence >= FRAME_AGREED_CONFIDENCE
-            and self._intent_topic(context) == best.candidate.topic
-            and best.score - rival >= FRAME_AGREED_MARGIN
-        ):
-            frame_only = False
+        agreed = confidence >= AGREED_CONFIDENCE
+        if frame_only and confidence >= FRAME_AGREED_CONFIDENCE:
+            frame_only = best.score - rival < FRAME_AGREED_MARGIN
         margin = AGREED_MARGIN if agreed else ANSWER_MARGIN
         unsure = best.score < threshold or best.score - rival < margin or frame_only
         if unsure and not sure:

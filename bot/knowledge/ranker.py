@@ -232,12 +232,20 @@ class Ranker:
     Args:
         candidates: Facts and gaps of one municipality.
         keys: Turns a text into word keys without the words that name a service.
+        message_keys: The same for a citizen's message, when it differs (a message may
+            write the rest of a name beside it: "egenomsorg traening"); default ``keys``.
 
     """
 
-    def __init__(self, candidates: Sequence[Candidate], keys: Callable[[str], list[str]]) -> None:
+    def __init__(
+        self,
+        candidates: Sequence[Candidate],
+        keys: Callable[[str], list[str]],
+        message_keys: Callable[[str], list[str]] | None = None,
+    ) -> None:
         self.candidates = list(candidates)
         self._keys = keys
+        self._message_keys = message_keys or keys
         texts = {t for c in self.candidates for t in (*c.questions, c.text, c.section)}
         prepared = {t: self._prepare(t) for t in texts}
         self._space = _TermSpace(list(prepared.values()))
@@ -286,7 +294,8 @@ class Ranker:
             The candidates' scores in the order of ``candidates``, and the fit of each
             service (by id) and each gap (by uid).
         """
-        message = tuple(_Message.of(tf) for tf in self._space.tf([self._prepare(text)]))
+        prepared = " ".join(self._message_keys(text))
+        message = tuple(_Message.of(tf) for tf in self._space.tf([prepared]))
         questions = self._global.question_similarity(message)
         across = self._global.scores(message, questions)
         within = self._local.scores(message)

@@ -147,8 +147,6 @@ class ServiceNames:
                     self._parts[service.id, part.lower().replace(" ", "")] = fact_uid
                 else:
                     self._parts[service.id, tuple(lemmatiser.keys(part))] = fact_uid
-        # Every word of every name of a service: the rest of a name written in another order
-        # or shortened ("egenomsorg træning", "socialpæd. ledsagelse") is still its name.
         # For each word of a service's names, the other words of the names it stands in:
         # "egenomsorg" goes with "træning" ("Træning i egenomsorg"). Only words of their own
         # ("passe på mig selv" must not take "selv"), and only names that hold the word
