@@ -24,6 +24,11 @@ from bot.booking.requests import BOOK, CANCEL, MOVE, is_request
         ("kan vi rykke samtalen", MOVE),
         ("kan jeg ændre tidspunktet", MOVE),
         ("jeg har brug for en anden tid", MOVE),
+        # Misspelt, a kind of talk, and "den" last (sixth development conversations).
+        ("jeg vil gerne bokke en tid til min søn hos fronten", BOOK),
+        ("kan jeg boke en samtale", BOOK),
+        ("kan jeg få en telefonsamtale med Fronten på mandag?", BOOK),
+        ("jeg har en tid hos jer på fredag, men vil gerne flytte den", MOVE),
     ],
 )
 def test_requests(text: str, intent: str) -> None:

@@ -353,3 +353,64 @@ def test_a_gap_that_does_not_clearly_win_is_no_rival_of_a_named_services_fact(
         Context(intent="ask_not_included", intent_confidence=0.64),
     )
     assert [f.uid for f in decision.facts] == ["forebyggende.cost"]
+
+
+def test_which_requirements_gets_every_requirement_of_its_section(real_repository) -> None:
+    decision = real_repository.answerer().decide(
+        "Hvilke krav stilles der til mig, hvis jeg vil deltage i et forebyggende forløb i Fronten?",
+        Context(intent="ask_not_included", intent_confidence=0.85),
+    )
+    assert [f.uid for f in decision.facts] == [
+        "forebyggende.requirement_motivation",
+        "forebyggende.requirement_transport",
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["hvad er social færdighedstræning for noget", "hvad er social faerdighedstraening egentlig"],
+)
+def test_what_a_named_part_is_also_with_filler_words(real_repository, text) -> None:
+    decision = real_repository.answerer().decide(text)
+    assert [f.uid for f in decision.facts] == ["forebyggende.content_parts"]
+
+
+def test_a_sure_intent_answers_a_frame_only_fact_at_the_agreed_margin(real_db) -> None:
+    # "vanskeligheder" is in no fact; eligibility leads by 0.18, more than the agreed margin.
+    text = (
+        "Hvilke vanskeligheder skal man have for at kunne få støtte til at deltage i "
+        "aktiviteter og skabe netværk?"
+    )
+    decision = (
+        KnowledgeRepository(real_db, "Gladsaxe")
+        .answerer()
+        .decide(text, Context(intent="ask_eligibility", intent_confidence=0.97))
+    )
+    assert [f.uid for f in decision.facts] == ["gladsaxe_aktiviteter_netvaerk.eligibility"]
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "gap"),
+    [
+        ("Hvad er timelønnen for en hjælper i en BPA-ordning?", "nlu_fallback", "gap.staff_pay"),
+        ("er der gratis wifi i fronten mens jeg venter?", "ask_cost", "gap.facilities"),
+        ("hvad koster en psykolog hos jer", "ask_cost", "gap.other_authorities"),
+        (
+            "hvilke aktiviteter er der på aktivitetstilbuddet i denne uge?",
+            "ask_content",
+            "gap.weekly_programme",
+        ),
+    ],
+)
+def test_what_the_standards_do_not_say_is_not_answered_with_a_fact(
+    real_repository, text, intent, gap
+) -> None:
+    decision = real_repository.answerer().decide(
+        text, Context(intent=intent, intent_confidence=0.9)
+    )
+    assert decision.kind == "not_in_standards" and [f.uid for f in decision.facts] == [gap]
+
+
+def test_a_target_group_question_names_the_eligibility(real_repository) -> None:
+    decision = real_repository.answerer().decide("107 målgruppe")
+    assert [f.uid for f in decision.facts] == ["midlertidigt_botilbud.eligibility"]

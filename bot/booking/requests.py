@@ -28,13 +28,15 @@ SHORT_REQUEST_WORDS = 4
 
 # What is moved or cancelled: the citizen's own appointment, not a flat or a house.
 _MINE = (
-    r"(?:min |mit |vores |den |det |tiden|aftalen|samtalen|bookingen|moedet|tidspunktet|"
+    r"(?:(?:min|mit|vores|den|det)\b|tiden|aftalen|samtalen|bookingen|moedet|tidspunktet|"
     r"datoen|dagen)"
 )
-_APPOINTMENT = r"(?:tid|samtale|aftale|moede|snak|booking|raadgivning)\w*"
+# A kind of talk counts too: "en telefonsamtale", "en rådgivningssamtale".
+_APPOINTMENT = r"(?:\w*samtale|tid|aftale|moede|snak|booking|raadgivning)\w*"
 _REQUEST = {
     BOOK: re.compile(
-        r"\b(?:book\w*|bestil\w*|reserver\w*)\b"
+        # "bokke", "boke": the word misspelt as citizens write it.
+        r"\b(?:bo{1,2}k{1,2}e?\w*|bestil\w*|reserver\w*)\b"
         r"|\b(?:faa|fa|have|gerne|oensker|onsker|vil|ville|kan|maa|ma|skal)\s+"
         r"(?:have\s+|faa\s+|fa\s+|bestille\s+|lave\s+)?(?:en|et)\s+(?:ny\s+)?"
         + _APPOINTMENT
