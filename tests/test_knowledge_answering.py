@@ -92,6 +92,7 @@ def names() -> ServiceNames:
         ("og 108?", "laengerevarende_botilbud"),
         ("hvor mange dage i aktivitets og samværs tilbudet", "samvaer"),
         ("hvad skal man opfylde for at få 108?", "laengerevarende_botilbud"),
+        ("hvor lang tid varer 108 for de fleste?", "laengerevarende_botilbud"),
         ("hvilken lov bygger 82ab på", "forebyggende"),
         ("108 – skal alle andre muligheder være prøvet først?", "laengerevarende_botilbud"),
         ("og 108, hvad er det for noget?", "laengerevarende_botilbud"),
@@ -111,6 +112,7 @@ def test_services_named_as_citizens_write_them(names, text, service) -> None:
     [
         "der går op til 30 hverdage i sagen, og jeg har ventet i 85 dage nu",
         "min mor er 97 og bor alene, hvad kan hun få",
+        "det koster 108 om måneden for mig og min familie, er det rigtigt?",
         "og 97 år gammel, kan man stadig få hjælp?",
         "85 år og bor alene, kan jeg få hjælp til rengøring",
         "jeg har en ledsager",

@@ -230,6 +230,19 @@ def test_the_law_is_found_only_when_asked_in_its_words(real_repository) -> None:
     assert answerer.search("hvem kan få bostøtte?")[0].candidate.topic != "legal_basis"
 
 
+@pytest.mark.parametrize(
+    ("question", "fact"),
+    [
+        ("Hvad er lovgrundlaget for BPA?", "bpa.legal_basis"),
+        ("hvilken lov bygger beskyttet beskæftigelse på", "beskyttet_beskaeftigelse.legal_basis"),
+        ("efter hvilken paragraf får man merudgiftsydelse", "merudgifter.legal_basis"),
+    ],
+)
+def test_every_service_tells_the_law_it_rests_on(real_repository, question, fact) -> None:
+    decision = real_repository.answerer().decide(question)
+    assert decision.kind == ANSWER and decision.facts[0].uid == fact
+
+
 def test_a_described_situation_gets_a_short_choice_not_every_service(real_repository) -> None:
     decision = real_repository.answerer().decide(
         "min far har fået en hjerneskade og kan ikke længere finde ud af sine regninger, "
@@ -285,6 +298,32 @@ def test_a_known_gap_still_wins_after_an_ignored_choice(real_repository) -> None
         "hvornår har I åbent?", Context(offered_services=OFFERED)
     )
     assert [f.uid for f in decision.facts] == ["gap.opening_hours"]
+
+
+def test_a_place_yields_to_a_clearly_better_fact_of_another_service(real_repository) -> None:
+    # "Fronten" hints at the § 82 offers, but the question is § 99's "anyone may tell Fronten".
+    decision = real_repository.answerer().decide(
+        "Jeg er bekymret for min nabo. Kan jeg kontakte Fronten på hans vegne?",
+        Context(intent="ask_contact", intent_confidence=0.96),
+    )
+    assert decision.kind == ANSWER and decision.assumed
+    assert [f.uid for f in decision.facts] == ["stoettekontaktperson.apply"]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "kan man fa bostotte hvis man bor pa et botilbud",
+        "Jeg bor på midlertidigt botilbud. Kan jeg også få bostøtte?",
+    ],
+)
+def test_where_the_citizen_lives_is_a_condition_not_the_service_asked(
+    real_repository, question
+) -> None:
+    sure = Context(intent="ask_exclusions", intent_confidence=0.89)
+    decision = real_repository.answerer().decide(question, sure)
+    assert decision.kind == ANSWER and decision.services == ("bostoette",)
+    assert "bostoette.exclusion_botilbud" in [f.uid for f in decision.facts]
 
 
 def test_a_follow_up_stays_with_the_service_under_discussion(real_repository) -> None:

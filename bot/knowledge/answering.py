@@ -139,6 +139,12 @@ _WHAT_IS = re.compile(r"\W*(?:hvad|hva)\s+(?:er|betyder)\b", re.IGNORECASE)
 # "Hvilke krav …?" asks for all of them: a second fact of the same section joins at a wider
 # margin.
 _PLURAL = re.compile(r"\W*(?:hvilke|hvad er (?:kravene|betingelserne))\b", re.IGNORECASE)
+# The words before a service that is where the citizen lives: "bor på et botilbud".
+_RESIDENCE = re.compile(
+    r"(?:.*\s)?(?:bor|bo|boet|boede)\s+(?:på|pa|paa|i)"
+    r"(?:\s+(?:et|en|sit|sin|hans|hendes|mit|min|det))?$",
+    re.IGNORECASE,
+)
 # "Noget helt andet: …" starts a new subject: the service under discussion is dropped.
 _TOPIC_SWITCH = re.compile(
     r"\b(noget (helt )?andet|et (helt )?andet spørgsmål|et nyt spørgsmål|nyt spørgsmål|"
@@ -330,6 +336,19 @@ class Answerer:
             else:
                 decision = self._as_part(self._overview(named[0], text), recognised)
             return self._with_unknown(decision, recognised)
+        if len(named) > 1:
+            # "kan man få bostøtte, hvis man bor på et botilbud?": where the citizen lives is
+            # the condition; the question is about the other service. On the dev sets +4
+            # right of 1,632, no more wrong; no change in 607 turns.
+            found = words(text)
+            residence = {
+                m.service_id
+                for m in recognised.mentions
+                if _RESIDENCE.match(" ".join(found[max(0, m.start - 3) : m.start]))
+            }
+            asked = [s for s in named if s not in residence]
+            if asked:
+                named = asked
         if len(named) == 1:
             decision = self._for_service(text, named[0], context, assumed=False)
             return self._with_unknown(self._as_part(decision, recognised), recognised)
@@ -343,11 +362,13 @@ class Answerer:
         switched = bool(_TOPIC_SWITCH.search(text))
         current = None if switched else context.service
         hinted = recognised.hinted[0] if len(recognised.hinted) == 1 and not named else None
+        only_hinted = not current and hinted is not None
         current = current or hinted or context.default_service
         # "og hvad koster det for ham?" after a choice of services, instead of a button: the
         # question is about one of those, never a service that was not offered.
         offered = () if switched or named or current else context.offered_services
-        return self._with_unknown(self._open(text, named, current, context, offered), recognised)
+        decision = self._open(text, named, current, context, offered, only_hinted)
+        return self._with_unknown(decision, recognised)
 
     def _content(self, text: str) -> set[str]:
         """The stems of a message's own words.
@@ -617,12 +638,15 @@ class Answerer:
         current: str | None,
         context: Context,
         offered: Sequence[str] = (),
+        only_hinted: bool = False,
     ) -> Decision:
         """Answers when no single service is named.
 
         The conversation's service weighs in, or a situation points to one service, or
         the citizen chooses between the few that fit. After a choice of services the
         citizen did not make, only those services are answered about or offered again.
+        ``only_hinted``: ``current`` comes from a place the message names, not from the
+        conversation.
         """
         if not named and not current and not self._content(text):
             frame_only = self._frame_only(text, context, offered)
@@ -643,6 +667,14 @@ class Answerer:
                 or (s.candidate.service_id is None and s.score > best_fact)
             ]
         ranked.sort(key=lambda s: -s.score)
+        if only_hinted and ranked and ranked[0].candidate.service_id not in (current, None):
+            # A place only hints at its service: "Fronten" is where the § 82 offers are, and
+            # also where anyone turns for help. "Kan jeg kontakte Fronten på vegne af min
+            # nabo?" is answered by § 99's fact when it leads by the assuming margin. On the
+            # dev sets +1 right and 2 fewer wrong of 1,632; no change in 607 turns.
+            own = max((s.score for s in ranked if s.candidate.service_id == current), default=0.0)
+            if ranked[0].score - own >= ASSUME_MARGIN:
+                current = None
         if current and not allowed:
             follow_up = self._follow_up(ranked, current, text, context)
             if follow_up is not None:
