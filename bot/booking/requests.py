@@ -36,7 +36,7 @@ _APPOINTMENT = r"(?:\w*samtale|tid|aftale|moede|snak|booking|raadgivning)\w*"
 _REQUEST = {
     BOOK: re.compile(
         # "bokke", "boke": the word misspelt as citizens write it.
-        r"\b(?:bo{1,2}k{1,2}e?\w*|bestil\w*|reserver\w*)\b"
+        r"\b(?:bo{1,2}k{1,2}\w*|bestil\w*|reserver\w*)\b"
         r"|\b(?:faa|fa|have|gerne|oensker|onsker|vil|ville|kan|maa|ma|skal)\s+"
         r"(?:have\s+|faa\s+|fa\s+|bestille\s+|lave\s+)?(?:en|et)\s+(?:ny\s+)?"
         + _APPOINTMENT

@@ -141,8 +141,7 @@ _WHAT_IS = re.compile(r"\W*(?:hvad|hva)\s+(?:er|betyder)\b", re.IGNORECASE)
 _PLURAL = re.compile(r"\W*(?:hvilke|hvad er (?:kravene|betingelserne))\b", re.IGNORECASE)
 # The words before a service that is where the citizen lives: "bor på et botilbud".
 _RESIDENCE = re.compile(
-    r"(?:.*\s)?(?:bor|bo|boet|boede)\s+(?:på|pa|paa|i)"
-    r"(?:\s+(?:et|en|sit|sin|hans|hendes|mit|min|det))?$",
+    r"\b(?:bor|bo|boet|boede)\s+(?:på|pa|paa|i)(?:\s+(?:et|en|sit|sin|hans|hendes|mit|min|det))?$",
     re.IGNORECASE,
 )
 # "Noget helt andet: …" starts a new subject: the service under discussion is dropped.
@@ -344,7 +343,7 @@ class Answerer:
             residence = {
                 m.service_id
                 for m in recognised.mentions
-                if _RESIDENCE.match(" ".join(found[max(0, m.start - 3) : m.start]))
+                if _RESIDENCE.search(" ".join(found[max(0, m.start - 3) : m.start]))
             }
             asked = [s for s in named if s not in residence]
             if asked:
