@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import sqlite_utils
 import yaml
+from rasa.shared.core.domain import Domain
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import ActionExecutor, CollectingDispatcher
 
@@ -228,10 +229,32 @@ async def test_stop_ends_every_form_at_every_question(
     assert dispatcher.messages == []
 
 
+def action_names() -> set[str]:
+    """The domain's actions; one with settings is a one-key mapping."""
+    return {a if isinstance(a, str) else next(iter(a)) for a in DOMAIN["actions"]}
+
+
 def test_every_action_in_the_domain_is_served_by_the_action_server() -> None:
     executor = ActionExecutor()
     executor.register_package("bot.actions")
-    assert set(executor.actions) == set(DOMAIN["actions"])
+    assert set(executor.actions) == action_names()
+
+
+# The actions that read only the knowledge base; their tests run them with an empty domain.
+WITHOUT_DOMAIN = {
+    "action_answer_question",
+    "action_contact_fronten",
+    "action_handover",
+    "action_default_fallback",
+}
+
+
+def test_only_the_knowledge_actions_are_called_without_the_domain() -> None:
+    endpoints = yaml.safe_load((ROOT / "endpoints.yml").read_text(encoding="utf-8"))
+    assert endpoints["action_endpoint"]["enable_selective_domain"] is True
+    domain = Domain.load(ROOT / "domain.yml")
+    sent = {a for a in action_names() if domain.does_custom_action_explicitly_need_domain(a)}
+    assert sent == action_names() - WITHOUT_DOMAIN
 
 
 # --- the slot --------------------------------------------------------------------------

@@ -15,6 +15,7 @@ import rasa
 from aiohttp import web
 from rasa.core.actions.action import RemoteAction
 from rasa.engine.runner.dask import DaskGraphRunner
+from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, Event, SlotSet, UserUttered
 from rasa.shared.utils.common import all_subclasses
 from rasa.utils.endpoints import EndpointConfig
@@ -23,12 +24,14 @@ from sanic import Sanic
 from bot.danish.cpr import PLACEHOLDER
 from bot.rasa import compat
 from bot.rasa.channels.guard import Guard
+from tests.conftest import ROOT
 
 # What each speed-up replaces, as Rasa ships it.
 PATCHED = {
     "action_validation": (RemoteAction, "_validate_action_result"),
     "action_keepalive": (EndpointConfig, "session"),
     "event_classes": (Event, "resolve_by_type"),
+    "empty_domain": (Domain, "is_empty"),
     "graph_runs": (DaskGraphRunner, "run"),
 }
 RASAS_OWN = {name: vars(owner)[attribute] for name, (owner, attribute) in PATCHED.items()}
@@ -83,8 +86,14 @@ def test_another_rasa_version_gets_a_warning_and_no_speed_up(
 @pytest.mark.parametrize(
     ("disabled", "expected"),
     [
-        ({"graph_runs"}, {"action_validation", "action_keepalive", "event_classes"}),
-        ({"graph_runs", "event_classes"}, {"action_validation", "action_keepalive"}),
+        (
+            {"graph_runs"},
+            {"action_validation", "action_keepalive", "event_classes", "empty_domain"},
+        ),
+        (
+            {"graph_runs", "event_classes", "empty_domain"},
+            {"action_validation", "action_keepalive"},
+        ),
         ({"all"}, set()),
     ],
 )
@@ -129,6 +138,23 @@ def test_every_event_type_resolves_to_the_same_class() -> None:
             assert found.type_name == event_class.type_name
     assert Event.resolve_by_type("user") is UserUttered
     assert Event.resolve_by_type("slot") is SlotSet
+
+
+@pytest.mark.usefixtures("rasa_speedups")
+@pytest.mark.parametrize(
+    ("domain", "empty"),
+    [
+        (Domain.empty(), True),
+        (Domain.from_dict({}), True),
+        (Domain.from_dict({"intents": ["greet"]}), False),
+        (Domain.load(ROOT / "domain.yml"), False),
+    ],
+)
+def test_an_empty_domain_is_told_as_rasa_tells_it(domain: Domain, empty: bool) -> None:
+    # Twice: the empty domain is built on the first call and kept for the second.
+    assert domain.is_empty() is empty
+    assert domain.is_empty() is empty
+    assert RASAS_OWN["empty_domain"](domain) is empty
 
 
 @pytest.mark.usefixtures("rasa_speedups")

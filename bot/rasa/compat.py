@@ -16,6 +16,9 @@ switched off by name for measuring (``FRONTEN_SPEEDUPS_DISABLE=graph_runs,...``,
 - ``event_classes``: every stored event read back looks for its class by walking all
   subclasses of ``Event`` (with an ``inspect.isabstract`` check each). A class once found
   for a type name is remembered.
+- ``empty_domain``: every parsed message is checked against the domain, which first asks
+  whether the domain is empty by building an empty domain from scratch to compare with
+  (0.2 ms, 2% of the server's CPU per message). The empty domain's contents are built once.
 - ``graph_runs``: the model's graph (the NLU pipeline, the policies) runs three times per
   message through dask's scheduler, whose bookkeeping cost more than some of the
   components. ``dask.core.get`` evaluates the same graph, node after node, without it.
@@ -312,6 +315,20 @@ def _install_event_class_cache() -> None:
     _replace(Event, "resolve_by_type", staticmethod(resolve_by_type))
 
 
+def _install_empty_domain_check() -> None:
+    from rasa.shared.core.domain import Domain
+
+    empty: List[Dict[str, Any]] = []
+
+    def is_empty(self: Domain) -> bool:
+        # Domain.is_empty, with Domain.empty().as_dict() built on the first call only.
+        if not empty:
+            empty.append(Domain.empty().as_dict())
+        return self.as_dict() == empty[0]
+
+    _replace(Domain, "is_empty", is_empty)
+
+
 def _install_sequential_graph_runs() -> None:
     import logging as _logging
 
@@ -350,5 +367,6 @@ SPEEDUPS = {
     "action_validation": _install_cached_action_validation,
     "action_keepalive": _install_kept_action_connections,
     "event_classes": _install_event_class_cache,
+    "empty_domain": _install_empty_domain_check,
     "graph_runs": _install_sequential_graph_runs,
 }

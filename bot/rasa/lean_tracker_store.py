@@ -17,6 +17,13 @@ On SQLite it also:
   disk before the reply) unless ``TRACKER_SQLITE_SYNCHRONOUS`` says otherwise.
 
 PostgreSQL gets the same SQL and Rasa's own pool settings.
+
+Reads and writes stay on the server's event loop, although a commit waits for the disk. In
+a worker thread (``asyncio.to_thread``) they cost more than the wait: with 8 conversations at
+once the server's CPU per message was 10.3 ms with the thread and 8.3 ms without it, and its
+throughput 91 and 113 messages a second (medians of two series of eight runs, each run
+alternating with the code before, which gave 9.2 and 9.4 ms; 2026-12-01). The threads
+contend for the interpreter's lock.
 """
 
 from __future__ import annotations
