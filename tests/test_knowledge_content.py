@@ -334,6 +334,35 @@ def test_a_follow_up_stays_with_the_service_under_discussion(real_repository) ->
     assert decision.facts and {f.service_id for f in decision.facts} == {"bostoette"}
 
 
+AFTER_COMPLAINT = {"service": "bostoette", "last_topic": "complaint"}
+
+
+@pytest.mark.parametrize(
+    ("text", "intent", "context", "fact"),
+    [
+        # The issue's own example: a complaint's time, not the application's.
+        ("hvor længe går der før jeg hører noget", "ask_duration", AFTER_COMPLAINT,
+         "bostoette.complaint_deadline"),
+        ("hvor lang tid tager det, før jeg får svar?", "ask_processing_time", AFTER_COMPLAINT,
+         "bostoette.complaint_deadline"),
+        # The application named, or nothing about a complaint before: its processing time.
+        ("hvor lang tid tager sagsbehandlingen af ansøgningen?", "ask_processing_time",
+         AFTER_COMPLAINT, "bostoette.processing_time"),
+        ("hvor længe går der før jeg hører noget", "ask_processing_time",
+         {"service": "bostoette", "last_topic": "cost"}, "bostoette.processing_time"),
+    ],
+)  # fmt: skip
+def test_a_time_question_after_a_complaint_asks_when_the_complaint_is_answered(
+    real_repository, text, intent, context, fact
+) -> None:
+    decision = real_repository.answerer().decide(
+        text, Context(intent=intent, intent_confidence=0.74, last_question="kan jeg klage?",
+                      **context)
+    )  # fmt: skip
+    assert decision.kind == ANSWER
+    assert decision.facts[0].uid == fact
+
+
 def test_a_situation_is_offered_the_services_whose_facts_fit_it(real_repository) -> None:
     decision = real_repository.answerer().decide(
         "Min lillebror har ADHD. Han åbner aldrig sin post, og regningerne hober sig op, "
