@@ -76,6 +76,8 @@ async def test_two_fitting_services_get_a_short_choice(
     # The buttons ask the same kind of question about the service chosen.
     assert {payload(b)[0] for b in buttons} == {"ask_complaint"}
     assert SlotSet("last_question", "kan jeg klage over en afgørelse?") in events
+    # The kind asked is kept, for a service typed instead of chosen ("klage", "bostøtte").
+    assert SlotSet("topic", "complaint") in events
 
 
 async def test_a_chosen_service_answers_the_question_being_clarified(

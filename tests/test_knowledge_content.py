@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from bot.knowledge import KnowledgeRepository, load_knowledge
-from bot.knowledge.answering import ANSWER, CHOOSE_FACT, Context
+from bot.knowledge.answering import ANSWER, CHOOSE_FACT, CHOOSE_SERVICE, NO_FACT, Context
 from bot.knowledge.coverage import load_sections, problems, with_left_out
 from bot.knowledge.nlu import lookup_document
 from tests.conftest import ROOT, SEEDS
@@ -361,6 +361,37 @@ def test_a_time_question_after_a_complaint_asks_when_the_complaint_is_answered(
     )  # fmt: skip
     assert decision.kind == ANSWER
     assert decision.facts[0].uid == fact
+
+
+def test_a_service_typed_after_a_choice_is_asked_the_kind_of_the_question(
+    real_repository,
+) -> None:
+    answerer = real_repository.answerer()
+    choice = answerer.decide("klage", Context(intent="ask_complaint", intent_confidence=0.89))
+    assert (choice.kind, choice.topic) == (CHOOSE_SERVICE, "complaint")
+    # "over" asks nothing of its own: the question was "klage", about bostøtte.
+    typed = Context(
+        last_question=choice.question, last_topic=choice.topic, intent="inform_service",
+        intent_confidence=0.59,
+    )  # fmt: skip
+    decision = answerer.decide("over bostøtte", typed)
+    assert decision.kind == ANSWER
+    assert {f.topic for f in decision.facts} == {"complaint"}
+    assert {f.service_id for f in decision.facts} == {"bostoette"}
+
+
+def test_the_kind_asked_is_kept_when_a_service_has_nothing_on_it(real_repository) -> None:
+    # "hvad koster det?", then "ledsagerordning": nothing on it, so "og BPA?" asks the cost.
+    answerer = real_repository.answerer()
+    asked = Context(
+        last_question="hvad koster det", last_topic="cost", intent="inform_service",
+        intent_confidence=0.84,
+    )  # fmt: skip
+    nothing = answerer.decide("ledsagerordning", asked)
+    assert (nothing.kind, nothing.topic, nothing.question) == (NO_FACT, "cost", "hvad koster det")
+    again = answerer.decide("og bpa?", asked)
+    assert again.kind == NO_FACT
+    assert again.services == ("bpa",)
 
 
 def test_a_situation_is_offered_the_services_whose_facts_fit_it(real_repository) -> None:

@@ -144,7 +144,7 @@ class ActionAnswerQuestion(KnowledgeAction):
 
     @staticmethod
     def _remembered(decision: Decision) -> List[Dict[str, Any]]:
-        topic = decision.facts[0].topic if decision.kind == ANSWER else None
+        topic = decision.facts[0].topic if decision.kind == ANSWER else decision.topic
         offered = list(decision.services) if decision.kind == CHOOSE_SERVICE else []
         return [
             SlotSet("service", decision.service),

@@ -20,7 +20,7 @@ import functools
 import re
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -126,6 +126,7 @@ _FILLER = frozenset(
     key(w)
     for w in """
     og hvad med så end for om hvordan det den der er i til nu mon så også samme spørgsmål
+    over omkring på
     gælder ligeså ligesådan hvis angår angående vedrørende ang vedr the ok okay jamen men
     nå tak et en af ved hvordan hvordn hvad hva
     betyder noget egentlig egentligt præcis præcist lige
@@ -206,6 +207,8 @@ class Decision:
         unknown_paragraphs: Paragraphs the citizen named that the municipality lacks.
         service: The service under discussion after this turn.
         question: The question to remember for a follow-up or a choice.
+        topic: The kind of fact asked, when a choice of services leaves it to be answered
+            once the citizen says which service ("klage" → complaint).
 
     """
 
@@ -217,6 +220,7 @@ class Decision:
     service: str | None = None
     question: str | None = None
     scores: tuple[float, ...] = field(default=(), compare=False)
+    topic: str | None = None
 
 
 class Answerer:
@@ -303,12 +307,25 @@ class Answerer:
 
         """
         context = context or Context()
+        decision = self._decide(text, context)
+        if decision.kind in (CHOOSE_SERVICE, NO_FACT) and decision.topic is None:
+            # "klage", then "bostøtte": the choice settles the service, the intent the kind;
+            # "hvad koster det?", "ledsagerordning" (nothing on it), "og BPA?" asks it again.
+            topic = None
+            if context.intent_confidence >= AGREED_CONFIDENCE:
+                topic = self._intent_topic(context)
+            if topic is None and decision.question == context.last_question:
+                topic = context.last_topic
+            decision = replace(decision, topic=topic)
+        return decision
+
+    def _decide(self, text: str, context: Context) -> Decision:
         self._scores_of_this_decision.memo = {}
         if context.chosen_fact and context.chosen_fact in self._by_uid:
             fact = self._by_uid[context.chosen_fact]
             return Decision(ANSWER, (fact,), service=fact.service_id, question=fact.questions[0])
         if context.chosen_service:
-            topic = self._intent_topic(context)
+            topic = self._intent_topic(context) or context.last_topic
             if context.last_question and topic:
                 # A service button after "hvad koster det?" asks exactly that of the service.
                 return self._on_topic(context.last_question, context.chosen_service, topic, context)
