@@ -51,9 +51,10 @@ _NUMBER_SUFFIX = re.compile(
 )
 _BARE_NUMBER = re.compile(r"\b(?P<number>\d{2,3})\b(?!\s*(?:%|,\d|\.\d))")
 # In a longer message a bare number names a paragraph only after one of these words
-# ("for at få 104", "støtte efter 85", "hvor længe varer 99"), never "min mor er 97".
+# ("for at få 104", "støtte efter 85", "hvor længe varer 99", "kriterierne for 85"), never
+# "min mor er 97".
 _BEFORE_PARAGRAPH = re.compile(
-    r"\b(?:få|faa|fa|om|efter|til|med|ved|under|angående|ang|vedr|vedrørende|i|"
+    r"\b(?:få|faa|fa|om|for|efter|til|med|ved|under|angående|ang|vedr|vedrørende|i|"
     r"varer|indeholder|dækker|omfatter|kræver)\s*$",
     re.IGNORECASE,
 )
