@@ -334,6 +334,19 @@ def test_a_follow_up_stays_with_the_service_under_discussion(real_repository) ->
     assert decision.facts and {f.service_id for f in decision.facts} == {"bostoette"}
 
 
+def test_which_requirements_gets_every_requirement_of_the_section(real_repository) -> None:
+    decision = real_repository.answerer().decide(
+        "Hvilke forudsætninger skal man opfylde for at deltage i et forløb i Fronten?",
+        Context(intent="ask_eligibility", intent_confidence=0.7),
+    )
+    assert decision.kind == ANSWER
+    assert [f.uid for f in decision.facts] == [
+        "forebyggende.eligibility_who",
+        "forebyggende.requirement_motivation",
+        "forebyggende.requirement_transport",
+    ]
+
+
 AFTER_COMPLAINT = {"service": "bostoette", "last_topic": "complaint"}
 
 
