@@ -91,3 +91,25 @@ def test_heldout_intent_f1() -> None:
     print(f"held-out intent F1: weighted {result.weighted_f1:.3f}, macro {result.macro_f1:.3f}")
     assert len(result.labels) >= 200
     assert result.weighted_f1 >= MIN_HELDOUT_F1
+
+
+@pytest.fixture(scope="module")
+def agent():
+    from rasa.core.agent import Agent
+
+    return Agent.load(str(MODEL))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # "hej hej" is also a farewell; a citizen asking for help must never be told goodbye.
+        "hej jeg har brug for hjælp",
+        "hej jeg har brug for hjalp",
+        "hej, jeg har brug for hjælp til min økonomi",
+    ],
+)
+def test_a_greeting_that_asks_for_help_is_not_a_farewell(agent, text: str) -> None:
+    parsed = asyncio.run(agent.parse_message(text))
+    assert parsed["intent"]["name"] != "goodbye"
+    assert asyncio.run(agent.parse_message("farvel og tak"))["intent"]["name"] == "goodbye"
