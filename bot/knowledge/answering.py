@@ -149,7 +149,6 @@ _RESIDENCE = re.compile(
     r"\b(?:bor|bo|boet|boede)\s+(?:på|pa|paa|i)(?:\s+(?:et|en|sit|sin|hans|hendes|mit|min|det))?$",
     re.IGNORECASE,
 )
-# "Noget helt andet: …" starts a new subject: the service under discussion is dropped.
 COMPLAINT = "complaint"
 # The intent of "hvor længe går der …?" is either of these kinds.
 TIME_TOPICS = frozenset({"processing_time", "duration"})
@@ -159,6 +158,7 @@ TIME_TOPICS = frozenset({"processing_time", "duration"})
 _NOT_COMPLAINT_TIME = re.compile(
     r"\b(?:(?:an)?s(?:ø|oe|o)g|sagsbehandl|behandl|varer\b|vare\b|forløb|forlob)", re.IGNORECASE
 )
+# "Noget helt andet: …" starts a new subject: the service under discussion is dropped.
 _TOPIC_SWITCH = re.compile(
     r"\b(noget (helt )?andet|et (helt )?andet spørgsmål|et nyt spørgsmål|nyt spørgsmål|"
     r"skift(e|er)? emne|et andet emne|apropos)\b",

@@ -166,7 +166,7 @@ class BlankAwareLogisticRegressionClassifier(LogisticRegressionClassifier):
             dense = message.get_dense_features(attribute=TEXT)[1]
             if dense:
                 blocks.append(dense.features)
-            offset = 0
+            offset = stored = 0
             for block in blocks:
                 row = scipy.sparse.coo_matrix(block)
                 if row.shape[0] != 1:
@@ -174,7 +174,8 @@ class BlankAwareLogisticRegressionClassifier(LogisticRegressionClassifier):
                 data.append(row.data)
                 columns.append(row.col + offset)
                 offset += row.shape[1]
-            row_ends.append(row_ends[-1] + sum(len(d) for d in data[len(data) - len(blocks) :]))
+                stored += row.nnz
+            row_ends.append(row_ends[-1] + stored)
             width = offset
         return scipy.sparse.csr_matrix(
             (
