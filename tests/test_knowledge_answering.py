@@ -65,6 +65,19 @@ BALLERUP = [
 ]
 
 
+def test_a_misspelt_inflected_name_is_compared_as_written() -> None:
+    # "forebyggende" has the lemma "forebygge"; the typo "forebyggnede" has no lemma.
+    names = ServiceNames(
+        [NamedService("forebyggende", ("forebyggende tilbud",), ("82a",))],
+        Lemmatiser({"forebyggende": "forebygge"}),
+    )
+    assert names.recognise("hvilen lov står de forebyggnede tilbud i").service_ids == [
+        "forebyggende"
+    ]
+    (mention,) = names.recognise("hvad er forebyggende tilbud?").mentions
+    assert mention.exact
+
+
 @pytest.fixture(scope="module")
 def names() -> ServiceNames:
     return ServiceNames(BALLERUP, Lemmatiser({"botilbuddet": "botilbud"}))

@@ -526,3 +526,22 @@ def test_what_the_standards_do_not_say_is_not_answered_with_a_fact(
 def test_a_target_group_question_names_the_eligibility(real_repository) -> None:
     decision = real_repository.answerer().decide("107 målgruppe")
     assert [f.uid for f in decision.facts] == ["midlertidigt_botilbud.eligibility"]
+
+
+@pytest.mark.parametrize(
+    ("text", "fact"),
+    [
+        ("Hvad går støtten til tøjvask egentlig ud på?", "gladsaxe_toejvask.content"),
+        ("hvad går træningen i oprydnig egentlig ud på?", "gladsaxe_oprydning_rengoering.content"),
+    ],
+)
+def test_what_a_gladsaxe_intervention_is_about_is_what_it_includes(real_db, text, fact) -> None:
+    # "hvad går … ud på?" asks what the support consists of, not its purpose or the need
+    # (the trained model reads both as ask_content at 0.93 and 0.95).
+    decision = (
+        KnowledgeRepository(real_db, "Gladsaxe")
+        .answerer()
+        .decide(text, Context(intent="ask_content", intent_confidence=0.93))
+    )
+    assert decision.kind == ANSWER
+    assert [f.uid for f in decision.facts] == [fact]

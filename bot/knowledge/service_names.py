@@ -136,11 +136,17 @@ class ServiceNames:
         self._services = list(services)
         # (service id, the name's keys), longest names first so they win overlaps.
         self._names: list[tuple[str, tuple[str, ...]]] = []
+        # A misspelt word has no lemma, so a name is also compared as written:
+        # "forebyggnede tilbud" is close to "forebyggende", not to its lemma "forebygge".
+        written: list[tuple[str, tuple[str, ...]]] = []
         for service in self._services:
             for name in service.names:
                 keys = tuple(lemmatiser.keys(name))
                 if keys and (service.id, keys) not in self._names:
                     self._names.append((service.id, keys))
+                as_written = tuple(key(w) for w in words(name))
+                if as_written != keys and (service.id, as_written) not in written:
+                    written.append((service.id, as_written))
         self._names.sort(key=lambda item: -sum(len(k) for k in item[1]))
         self._parts: dict[tuple[str, tuple[str, ...] | str], str] = {}
         for service in self._services:
@@ -160,6 +166,9 @@ class ServiceNames:
             for word in name:
                 found = self._name_words.get((service_id, word), frozenset())
                 self._name_words[service_id, word] = found | own
+        # After every name as lemmatised, so they only match words that no lemma name took.
+        written.sort(key=lambda item: -sum(len(k) for k in item[1]))
+        self._names += [n for n in written if n not in self._names]
         self._hints = {
             key(lemmatiser.lemma(w)): service.id
             for service in self._services
