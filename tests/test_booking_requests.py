@@ -20,6 +20,7 @@ from bot.booking.requests import BOOK, CANCEL, MOVE, is_request
         ("jeg skal aflyse min tid", CANCEL),
         ("jeg kan ikke komme på torsdag", CANCEL),
         ("jeg vil melde afbud", CANCEL),
+        ("slet min tid på fredag", CANCEL),
         ("kan jeg flytte min aftale", MOVE),
         ("kan vi rykke samtalen", MOVE),
         ("kan jeg ændre tidspunktet", MOVE),
@@ -43,6 +44,7 @@ def test_requests(text: str, intent: str) -> None:
         ("Min søn skal flytte til en handicapvenlig bolig. Kan merudgiftsydelsen dække det?", MOVE),
         ("Hvis min datter flytter hjem igen, kan hun så få flere dage på værkstedet?", MOVE),
         ("Min bror vil gerne til fodbold, men kan ikke komme derhen alene.", CANCEL),
+        ("jeg skal flytte og kan slet ikke overskue det, kan i hjælpe", CANCEL),
     ],
 )
 def test_questions_that_mention_an_appointment(text: str, intent: str) -> None:

@@ -49,7 +49,8 @@ _REQUEST = {
         + r"|\b(?:ledig|ledige|fri|frie)\s+tid"
     ),
     CANCEL: re.compile(
-        r"\b(?:aflys\w*|afbestil\w*|annuller\w*|slet\w*|afbud)\b"
+        # "slet ikke" is "not at all": "jeg kan slet ikke overskue at flytte".
+        r"\b(?:aflys\w*|afbestil\w*|annuller\w*|slet(?!\s+ikke)\w*|afbud)\b"
         r"|\bkan ikke komme (?:paa|i morgen|i dag|om|til " + _MINE + r")"
         r"|\b(?:droppe|opsige)\s+" + _MINE
     ),

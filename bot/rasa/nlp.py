@@ -211,6 +211,10 @@ SOCIAL_INTENTS = frozenset(
 )  # fmt: skip
 SOCIAL_MIN_CONFIDENCE = 0.6
 SOCIAL_MAX_WORDS = 5
+# A message this long is a chit-chat intent only when the classifier is sure: "jeg sidder
+# mest alene derhjemme og vil gerne mere ud blandt folk" was "stop" at 0.68.
+SOCIAL_LONG_WORDS = 10
+SOCIAL_LONG_MIN_CONFIDENCE = 0.8
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -245,7 +249,10 @@ class RequestGate(GraphComponent):
             if name in (BOOK, CANCEL, MOVE):
                 meant = is_request(text, name)
             elif name in SOCIAL_INTENTS:
-                meant = confidence >= SOCIAL_MIN_CONFIDENCE or len(text.split()) <= SOCIAL_MAX_WORDS
+                size = len(text.split())
+                long = size >= SOCIAL_LONG_WORDS
+                needed = SOCIAL_LONG_MIN_CONFIDENCE if long else SOCIAL_MIN_CONFIDENCE
+                meant = size <= SOCIAL_MAX_WORDS or confidence >= needed
             else:
                 continue
             if not meant:
