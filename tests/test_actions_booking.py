@@ -115,6 +115,20 @@ async def test_where_fronten_is_answered_not_taken_as_the_place_to_meet(
     assert wish == {"booking_meeting": "fronten"}
 
 
+async def test_a_question_that_only_names_fronten_is_answered(validator, make_tracker) -> None:
+    # "Fronten" is the subject of a question a fact answers, not where to meet.
+    result = await validate(
+        validator,
+        "booking_meeting",
+        "kan fronten egentlig hjælpe ham med at søge en bolig?",
+        make_tracker,
+        intent="nlu_fallback",
+        confidence=0.3,
+    )
+    assert result["booking_meeting"] is None
+    assert validate.responses == ["utter_answer"]
+
+
 @pytest.mark.parametrize(
     ("slot", "text", "response"),
     [

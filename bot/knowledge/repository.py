@@ -11,7 +11,7 @@ from pathlib import Path
 
 import sqlite_utils
 
-from bot.knowledge.answering import CONTACT_PREFIX, Answerer
+from bot.knowledge.answering import ANSWER, CONTACT_PREFIX, Answerer
 from bot.knowledge.ranker import Candidate
 from bot.knowledge.service_names import NamedService, ServiceNames
 from bot.knowledge.words import Lemmatiser
@@ -315,6 +315,15 @@ class KnowledgeRepository:
             if contact is not None:
                 return contact
         return None
+
+    def answers_with_a_fact(self, text: str) -> bool:
+        """Whether a message, read on its own, is clearly answered by a fact.
+
+        A form uses it to tell a question that only mentions an answer ("kan Fronten hjælpe
+        ham med at søge en bolig?") from an answer put as a question ("kan vi mødes i
+        Fronten?", which no fact answers).
+        """
+        return self.answerer().decide(text).kind == ANSWER
 
     def search(self, text: str, limit: int = 5) -> list[Answer]:
         """The facts that best answer a whole question, best first, with their sources.

@@ -26,6 +26,7 @@ from bot.actions.forms.base import (
     given_up,
     parse_iso,
     reset_events,
+    text_of,
 )
 from bot.actions.forms.commit import CommitAction
 from bot.actions.forms.offers import OfferSlots
@@ -121,8 +122,11 @@ class ValidateBookingForm(FormValidation):
     async def validate_booking_meeting(
         self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker, domain: DomainDict
     ) -> Slots:
-        """At Fronten or by phone."""
-        if self.asks_for_information(tracker):
+        """At Fronten or by phone; a question that only names one of them is answered."""
+        if self.asks_for_information(tracker) or (
+            self.asked_question(tracker)
+            and await off_loop(self.services.knowledge.answers_with_a_fact, text_of(tracker))
+        ):
             answered = await self.interruption(dispatcher, tracker)
             return {"booking_meeting": None, **(answered or {})}
         contact = await off_loop(self.services.contact)
