@@ -78,6 +78,21 @@ def test_a_misspelt_inflected_name_is_compared_as_written() -> None:
     assert mention.exact
 
 
+def test_a_name_under_a_paragraph_the_municipality_lacks_is_not_its_own_service() -> None:
+    names = ServiceNames(
+        [
+            NamedService("ledsagelse", ("socialpædagogisk ledsagelse", "ledsagelse"), ("85",)),
+            NamedService("netvaerk", ("aktiviteter og netværk",), ("85",)),
+        ],
+        Lemmatiser({}),
+    )
+    both = names.recognise("Indgår ledsagelse efter servicelovens § 97 i aktiviteter og netværk?")
+    assert (both.service_ids, both.unknown_paragraphs) == (["netvaerk"], ("§ 97",))
+    # Named alone, the citizen's own name for it still counts.
+    alone = names.recognise("kan jeg få socialpædagogisk ledsagelse efter § 97?")
+    assert alone.service_ids == ["ledsagelse"]
+
+
 @pytest.fixture(scope="module")
 def names() -> ServiceNames:
     return ServiceNames(BALLERUP, Lemmatiser({"botilbuddet": "botilbud"}))

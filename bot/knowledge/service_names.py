@@ -38,6 +38,25 @@ REMNANT_PREFIX_LENGTH = 5
 REMNANT_MIN_LENGTH = 4
 # Small words a name is written with ("træning i egenomsorg"), skipped between its words.
 _NAME_JOINERS = frozenset({"i", "til", "af", "og", "med", "for", "om", "at"})
+# The words between a name and the paragraph it is under: "ledsagelse efter servicelovens
+# § 97" (word keys: æøå folded, lemmatised).
+_PARAGRAPH_LINKS = frozenset(
+    {
+        "efter",
+        "jf",
+        "ifolge",
+        "iflg",
+        "servicelov",
+        "serviceloven",
+        "servicelovens",
+        "lov",
+        "lovens",
+        "loven",
+        "paragraf",
+        "par",
+    }
+)
+MAX_PARAGRAPH_LINK_WORDS = 3
 MAX_JOINERS = 2
 
 _PARAGRAPH = re.compile(
@@ -228,7 +247,13 @@ class ServiceNames:
                         taken.update(span)
         if remnants:
             mentions = [self._with_remnants(m, keys, taken) for m in mentions]
-        paragraph_mentions, unknown = self._paragraph_mentions(text, tokens)
+        paragraph_mentions, unknown, unknown_at = self._paragraph_mentions(text, tokens)
+        if unknown_at:
+            # "Indgår ledsagelse efter servicelovens § 97 i støtte til aktiviteter?": the
+            # name is § 97's, which this municipality has not; the other name is asked about.
+            # Named alone, it stays ("kan jeg få socialpædagogisk ledsagelse efter § 97?").
+            own = [m for m in mentions if not _refers_to(keys, m.end, unknown_at)]
+            mentions = own or mentions
         mentions += [m for m in paragraph_mentions if not taken.intersection(range(m.start, m.end))]
         mentions.sort(key=lambda m: m.start)
         hinted = tuple(dict.fromkeys(self._hints[k] for k in keys if k in self._hints))
@@ -308,9 +333,13 @@ class ServiceNames:
             return None
         return False if shortened < len(name) else None
 
-    def _paragraph_mentions(self, text: str, tokens: list[str]) -> tuple[list[Mention], list[str]]:
+    def _paragraph_mentions(
+        self, text: str, tokens: list[str]
+    ) -> tuple[list[Mention], list[str], list[int]]:
+        """Paragraphs named; the unknown ones as labels, and where they stand (word index)."""
         mentions: list[Mention] = []
         unknown: list[str] = []
+        unknown_at: list[int] = []
         found = list(_PARAGRAPH.finditer(text)) + list(_NUMBER_SUFFIX.finditer(text))
         if not found:
             # "og 108?", "hvad skal man opfylde for at få 104?": a bare number that is one of
@@ -346,12 +375,13 @@ class ServiceNames:
                 continue
             if service_id is None:
                 unknown.append(label)
+                unknown_at.append(index)
             else:
                 # "paragraf 85", "§ 82 a og b": every word of the reference names the service.
                 end = max(index + 1, _word_index(text, match.end()))
                 part = self._parts.get((service_id, f"{number}{letters.replace(' ', '')}"))
                 mentions.append(Mention(service_id, index, end, True, part))
-        return mentions, unknown
+        return mentions, unknown, unknown_at
 
     def _service_for(self, number: str, letters: str | None) -> str | None:
         letters = re.sub(r"[^ab]", "", letters or "")
@@ -390,6 +420,16 @@ def _is_remnant(word_key: str, name_words: frozenset[str]) -> bool:
         (len(word_key) >= REMNANT_PREFIX_LENGTH and wanted.startswith(word_key))
         or _misspelt(word_key, wanted)
         for wanted in name_words
+    )
+
+
+def _refers_to(keys: list[str], end: int, paragraphs_at: list[int]) -> bool:
+    """Whether the words after a name (ending at ``end``) say which paragraph it is under."""
+    return any(
+        end < at <= end + MAX_PARAGRAPH_LINK_WORDS
+        and keys[end] in _PARAGRAPH_LINKS
+        and all(k in _PARAGRAPH_LINKS for k in keys[end:at])
+        for at in paragraphs_at
     )
 
 
