@@ -38,26 +38,14 @@ REMNANT_PREFIX_LENGTH = 5
 REMNANT_MIN_LENGTH = 4
 # Small words a name is written with ("træning i egenomsorg"), skipped between its words.
 _NAME_JOINERS = frozenset({"i", "til", "af", "og", "med", "for", "om", "at"})
+MAX_JOINERS = 2
 # The words between a name and the paragraph it is under: "ledsagelse efter servicelovens
 # § 97" (word keys: æøå folded, lemmatised).
 _PARAGRAPH_LINKS = frozenset(
-    {
-        "efter",
-        "jf",
-        "ifolge",
-        "iflg",
-        "servicelov",
-        "serviceloven",
-        "servicelovens",
-        "lov",
-        "lovens",
-        "loven",
-        "paragraf",
-        "par",
-    }
-)
+    {"efter", "jf", "ifolge", "iflg", "servicelov", "serviceloven", "servicelovens", "lov",
+     "lovens", "loven", "paragraf", "par"}
+)  # fmt: skip
 MAX_PARAGRAPH_LINK_WORDS = 3
-MAX_JOINERS = 2
 
 _PARAGRAPH = re.compile(
     r"(?:§+\s*|\b(?:paragraf(?:fen)?|paragraph|parag|par\.?|p\.)\s*)"

@@ -212,9 +212,11 @@ SOCIAL_INTENTS = frozenset(
 SOCIAL_MIN_CONFIDENCE = 0.6
 SOCIAL_MAX_WORDS = 5
 # A message this long is a chit-chat intent only when the classifier is sure: "jeg sidder
-# mest alene derhjemme og vil gerne mere ud blandt folk" was "stop" at 0.68.
+# mest alene derhjemme og vil gerne mere ud blandt folk" was "stop" at 0.68. Not a request
+# for a person, which often says why ("jeg vil tale med en medarbejder, fordi …").
 SOCIAL_LONG_WORDS = 10
 SOCIAL_LONG_MIN_CONFIDENCE = 0.8
+SOCIAL_LONG_EXEMPT = frozenset({"human_handover"})
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=False)
@@ -250,7 +252,7 @@ class RequestGate(GraphComponent):
                 meant = is_request(text, name)
             elif name in SOCIAL_INTENTS:
                 size = len(text.split())
-                long = size >= SOCIAL_LONG_WORDS
+                long = size >= SOCIAL_LONG_WORDS and name not in SOCIAL_LONG_EXEMPT
                 needed = SOCIAL_LONG_MIN_CONFIDENCE if long else SOCIAL_MIN_CONFIDENCE
                 meant = size <= SOCIAL_MAX_WORDS or confidence >= needed
             else:
