@@ -116,17 +116,16 @@ def test_a_greeting_that_asks_for_help_is_not_a_farewell(agent, text: str) -> No
 
 
 @pytest.mark.parametrize(
-    ("text", "intent"),
+    "text",
     [
         # A situation half fits "jeg vil ud af det her" (stop, 0.68): it is answered instead.
-        ("jeg sidder mest alene derhjemme og vil gerne mere ud blandt folk", "stop"),
+        "jeg sidder mest alene derhjemme og vil gerne mere ud blandt folk",
         # "slet ikke" is "not at all", not "slet min tid" (cancel_appointment, 0.44).
-        ("jeg skal flyte i ny lejlighed og kan slet ikke overskue det, kan i hjælpe",
-         "cancel_appointment"),
+        "jeg skal flyte i ny lejlighed og kan slet ikke overskue det, kan i hjælpe",
     ],
-)  # fmt: skip
+)
 def test_a_situation_that_half_fits_a_command_is_left_to_the_answer_action(
-    agent, text: str, intent: str
+    agent, text: str
 ) -> None:
     assert asyncio.run(agent.parse_message(text))["intent"]["name"] == "nlu_fallback"
     assert asyncio.run(agent.parse_message("stop"))["intent"]["name"] == "stop"

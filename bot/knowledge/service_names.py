@@ -415,7 +415,6 @@ def _refers_to(keys: list[str], end: int, paragraphs_at: list[int]) -> bool:
     """Whether the words after a name (ending at ``end``) say which paragraph it is under."""
     return any(
         end < at <= end + MAX_PARAGRAPH_LINK_WORDS
-        and keys[end] in _PARAGRAPH_LINKS
         and all(k in _PARAGRAPH_LINKS for k in keys[end:at])
         for at in paragraphs_at
     )
