@@ -256,6 +256,10 @@ def test_a_described_situation_gets_a_short_choice_not_every_service(real_reposi
     [
         ("hvad er jeres telefonnummer så?", "contact"),
         ("hvor ligger Fronten?", "contact"),
+        # What Fronten is, and where, is the contact point's own answer (its »about«).
+        ("Hvor er Fronten? Jeg vil gå derhen.", "contact"),
+        ("Hvilken rolle har Fronten i kommunen?", "contact"),
+        ("Hvor kan jeg parkere ved Fronten?", "not_in_standards"),
         ("hvornår har I åbent?", "not_in_standards"),
         ("kan min far få en tolk med til mødet?", "not_in_standards"),
     ],
