@@ -432,6 +432,14 @@ def test_a_situation_told_without_a_question_is_answered_with_the_service_it_fit
     assert [(f.service_id, f.topic) for f in decision.facts] == [("gladsaxe_toejvask", "overview")]
 
 
+def test_a_messy_home_points_to_the_cleaning_training(real_db) -> None:
+    # "rod" hints at the service without naming it: its facts are offered, not all twelve.
+    answerer = KnowledgeRepository(real_db, "Gladsaxe").answerer()
+    decision = answerer.decide("kan jeg faa hjaelp til at rydde op, der er saa meget rod herhjemme")
+    assert decision.service == "gladsaxe_oprydning_rengoering"
+    assert {f.service_id for f in decision.facts} == {"gladsaxe_oprydning_rengoering"}
+
+
 def test_a_name_cut_short_and_a_price_find_the_cost(real_db) -> None:
     answerer = KnowledgeRepository(real_db, "Gladsaxe").answerer()
     for text in ("egenomsorg traening pris", "socialpaed ledsagelse pris"):
