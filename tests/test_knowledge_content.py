@@ -432,6 +432,23 @@ def test_a_situation_told_without_a_question_is_answered_with_the_service_it_fit
     assert [(f.service_id, f.topic) for f in decision.facts] == [("gladsaxe_toejvask", "overview")]
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "hvor lang tid tager det med social færdighedstræning?",
+        "hvad er social færdighedstræning og hvor lang tid tager det?",
+    ],
+)
+def test_a_named_part_finds_the_fact_that_speaks_of_it(real_repository, text) -> None:
+    # The intent reads a processing time; the § 82 offers have none, but a length of their
+    # part, Social Færdighedstræning, which the offers' other lengths must not hide.
+    sure = Context(intent="ask_processing_time", intent_confidence=0.953)
+    decision = real_repository.answerer().decide(text, sure)
+    assert decision.kind == ANSWER
+    assert "forebyggende.duration_sft" in [f.uid for f in decision.facts]
+    assert {(f.service_id, f.topic) for f in decision.facts} == {("forebyggende", "duration")}
+
+
 def test_a_messy_home_points_to_the_cleaning_training(real_db) -> None:
     # "rod" hints at the service without naming it: its facts are offered, not all twelve.
     answerer = KnowledgeRepository(real_db, "Gladsaxe").answerer()

@@ -116,6 +116,10 @@ _UNITS = frozenset({"timer", "time", "dage", "dag", "uger", "uge", "maneder", "m
 # An intent this sure of the kind asked says that a service without a fact of that kind has
 # nothing on it.
 ABSENT_TOPIC_CONFIDENCE = 0.95
+# How much a fact whose text speaks of the part of a service the message names gains: the
+# part's name is left out of the ranked words with the service's. On the dev sets 0.3 gave
+# +3 right of 1,632 and no more wrong; 0.2 gave +2 right and +1 wrong.
+PART_BONUS = 0.3
 # How much more than the best fact a known gap must score when the citizen named a service.
 NAMED_GAP_MARGIN = 0.15
 # How much the message's fit to a service as a whole adds to each of its facts (and a gap's
@@ -268,6 +272,11 @@ class Answerer:
             for c in self.ranker.candidates
         ]
         self._function_stems = {_stem(key(self._lemmatiser.lemma(w))) for w in FUNCTION_WORDS}
+        # Each fact's text as written, names included: which facts speak of a named part.
+        self._text_stems = [
+            {_stem(key(self._lemmatiser.lemma(w))) for w in words(c.text)}
+            for c in self.ranker.candidates
+        ]
         self._topics = np.array([c.topic or "" for c in self.ranker.candidates])
         # Every kind of fact there is, also kinds this municipality has no fact of: "hvordan
         # klager jeg?" about a service without a complaint fact is "nothing on it", not a
@@ -506,6 +515,9 @@ class Answerer:
             total += (self._topics == topic) * bonus * context.intent_confidence
         if with_fit:
             total += SERVICE_WEIGHT * np.array([fit[owner] for owner in self._owners])
+        part_stems = self._part_stems(text)
+        if part_stems:
+            total += PART_BONUS * np.array([part_stems <= v for v in self._text_stems])
         if self._cued:
             message_words = [key(w) for w in words(text)]
             for cues, members in self._cued.values():
@@ -519,6 +531,16 @@ class Answerer:
             )
         ]
         return ranked, fit
+
+    def _part_stems(self, text: str) -> set[str]:
+        """The stems of the service parts a message names ("social færdighedstræning")."""
+        found = words(text)
+        return {
+            _stem(key(self._lemmatiser.lemma(w)))
+            for m in self._services.recognise(text).mentions
+            if m.part
+            for w in found[m.start : m.end]
+        }
 
     def _for_service(self, text: str, service_id: str, context: Context, assumed: bool) -> Decision:
         """Answers about one named service, never with another service's fact.
@@ -574,6 +596,12 @@ class Answerer:
         nothing on follow-up is answered with that, not with how often the support comes.
         """
         topic = self._intent_topic(context)
+        if topic in TIME_TOPICS and any(
+            (service_id, other) in self._service_topics for other in TIME_TOPICS
+        ):
+            # "hvor lang tid tager det med social færdighedstræning?" is read as the processing
+            # time at 0.95 but asks how long it lasts: the service's facts tell the two apart.
+            return False
         return (
             topic is not None
             and context.intent_confidence >= ABSENT_TOPIC_CONFIDENCE
