@@ -214,6 +214,16 @@ async def test_question_during_the_form_is_answered(validator, make_tracker) -> 
     assert validate.responses and set(validate.responses) == {"utter_answer"}
 
 
+async def test_a_talk_about_anything_else_is_a_counselling_talk(validator, make_tracker) -> None:
+    # "Andet" is a råd- og vejledningssamtale, the first of the § 82 offers: its cost answers.
+    result = await cost_question_for_the_date(
+        validator, make_tracker, "Er samtalen gratis?", booking_topic="andet"
+    )
+    assert result["booking_date"] is None
+    assert (result["service"], result["topic"]) == ("forebyggende", "cost")
+    assert validate.responses == ["utter_answer"]
+
+
 @pytest.mark.parametrize("word", ["stop", "Afbryd", "annuller!", "glem det"])
 @pytest.mark.parametrize("slot", ["booking_topic", "booking_date", "booking_name"])
 async def test_stop_ends_the_form(validator, make_tracker, word, slot) -> None:
