@@ -262,11 +262,24 @@ def test_a_described_situation_gets_a_short_choice_not_every_service(real_reposi
         ("Hvor kan jeg parkere ved Fronten?", "not_in_standards"),
         ("hvornår har I åbent?", "not_in_standards"),
         ("kan min far få en tolk med til mødet?", "not_in_standards"),
+        ("Kan samtalen foregå på arabisk?", "not_in_standards"),
     ],
 )
 def test_a_contact_point_is_found_like_a_fact(real_repository, text, kind) -> None:
     """contacts.yml's questions tell "how do I reach you" from the known gaps."""
     assert real_repository.answerer().decide(text).kind == kind
+
+
+def test_a_gap_about_interpreters_does_not_take_every_question_about_a_talk(
+    real_repository,
+) -> None:
+    # The gap is asked in words of language and interpreters, not of "samtalen" itself.
+    decision = real_repository.answerer().decide(
+        "Hvad foregår der typisk ved den første samtale?",
+        Context(service="forebyggende", intent="ask_content", intent_confidence=0.937),
+    )
+    assert decision.kind == ANSWER
+    assert [f.uid for f in decision.facts] == ["forebyggende.first_conversation"]
 
 
 def test_a_place_alone_asks_the_last_question_of_its_service(real_repository) -> None:
