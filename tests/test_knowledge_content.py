@@ -8,7 +8,14 @@ import pytest
 import yaml
 
 from bot.knowledge import KnowledgeRepository, load_knowledge
-from bot.knowledge.answering import ANSWER, CHOOSE_FACT, CHOOSE_SERVICE, NO_FACT, Context
+from bot.knowledge.answering import (
+    ANSWER,
+    CHOOSE_FACT,
+    CHOOSE_SERVICE,
+    NO_FACT,
+    NOT_IN_STANDARDS,
+    Context,
+)
 from bot.knowledge.coverage import load_sections, problems, with_left_out
 from bot.knowledge.nlu import lookup_document
 from tests.conftest import ROOT, SEEDS
@@ -280,6 +287,18 @@ def test_a_gap_about_interpreters_does_not_take_every_question_about_a_talk(
     )
     assert decision.kind == ANSWER
     assert [f.uid for f in decision.facts] == ["forebyggende.first_conversation"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kan vi få aflastning på et midlertidigt botilbud, mens vi venter?",
+        "Jeg har svært at snakke med min familie. Kan jeg få hjælp til det i Fronten?",
+    ],
+)
+def test_a_gaps_everyday_words_do_not_say_the_standards_are_silent(real_repository, text):
+    # "mens man venter" (coffee) and "min familie" (confidentiality) were in gaps' questions.
+    assert real_repository.answerer().decide(text).kind != NOT_IN_STANDARDS
 
 
 def test_a_place_alone_asks_the_last_question_of_its_service(real_repository) -> None:
