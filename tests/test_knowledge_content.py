@@ -301,6 +301,23 @@ def test_a_gaps_everyday_words_do_not_say_the_standards_are_silent(real_reposito
     assert real_repository.answerer().decide(text).kind != NOT_IN_STANDARDS
 
 
+@pytest.mark.parametrize(
+    ("text", "fact"),
+    [
+        ("Hvilke borgere er paragraf 96 tiltænkt?", "bpa.eligibility_need"),
+        (
+            "Hvem er beskyttet beskæftigelse rettet mod?",
+            "beskyttet_beskaeftigelse.eligibility_condition",
+        ),
+    ],
+)
+def test_who_a_service_is_meant_for_asks_who_can_get_it(real_repository, text, fact) -> None:
+    # "tiltænkt", "målrettet" and "målgruppe" are the frame of the question, not its subject.
+    decision = real_repository.answerer().decide(text)
+    assert decision.kind == ANSWER
+    assert [f.uid for f in decision.facts] == [fact]
+
+
 def test_a_place_alone_asks_the_last_question_of_its_service(real_repository) -> None:
     after = Context(service="bostoette", last_question="kan man klage?", last_topic="complaint")
     decision = real_repository.answerer().decide("og i Fronten?", after)
