@@ -318,6 +318,16 @@ def test_who_a_service_is_meant_for_asks_who_can_get_it(real_repository, text, f
     assert [f.uid for f in decision.facts] == [fact]
 
 
+def test_such_an_arrangement_is_the_service_under_discussion(real_repository) -> None:
+    # "sådan en ordning" points back to ledsagerordningen, whose standard says nothing on
+    # cost; "ordning" is not a word of the question that its overview's text answers.
+    decision = real_repository.answerer().decide(
+        "øv. hvad koster sådan en ordning egentligt",
+        Context(service="ledsagerordning", intent="ask_cost", intent_confidence=0.872),
+    )
+    assert (decision.kind, decision.service) == (NO_FACT, "ledsagerordning")
+
+
 def test_a_place_alone_asks_the_last_question_of_its_service(real_repository) -> None:
     after = Context(service="bostoette", last_question="kan man klage?", last_topic="complaint")
     decision = real_repository.answerer().decide("og i Fronten?", after)

@@ -57,7 +57,7 @@ FUNCTION_WORDS = frozenset(
     kommune kommunen kommunens borger borgere borgeren
     koste koster pris gratis indeholde indeholder indgå indgår indebærer søge søger ansøge
     ansøgning klage klager klagen vare varer længe lang tid betyde betyder formål hjælp støtte
-    hjælpe målgruppe målgruppen tiltænkt målrettet
+    hjælpe målgruppe målgruppen tiltænkt målrettet ordning ordningen
     """.split()
 )
 
