@@ -328,6 +328,17 @@ def test_such_an_arrangement_is_the_service_under_discussion(real_repository) ->
     assert (decision.kind, decision.service) == (NO_FACT, "ledsagerordning")
 
 
+def test_a_situation_told_first_is_not_lost_to_a_wrong_sure_intent(real_repository) -> None:
+    # The intent read "what is not included" at 0.99; § 99 has no such fact, but the
+    # situation is what the citizen asks about.
+    decision = real_repository.answerer().decide(
+        "min søn er hjemløs og drikker meget. han vil ikke selv kontakte nogen. kan I gøre noget?",
+        Context(intent="ask_not_included", intent_confidence=0.989),
+    )
+    assert decision.kind != NOT_IN_STANDARDS
+    assert decision.service == "stoettekontaktperson"
+
+
 def test_a_place_alone_asks_the_last_question_of_its_service(real_repository) -> None:
     after = Context(service="bostoette", last_question="kan man klage?", last_topic="complaint")
     decision = real_repository.answerer().decide("og i Fronten?", after)

@@ -779,9 +779,13 @@ class Answerer:
             and (fit_lead >= ASSUME_FIT_MARGIN or alone)
         )
         if best.score >= ANSWER_SCORE and (service_id == current or points_to_one):
-            if self._lacks_asked_topic(service_id, context):
+            if self._lacks_asked_topic(service_id, context) and not (
+                service_id != current and _tells_first(text)
+            ):
                 # "hvordan søger jeg?" where the standards have no way of applying, or not
-                # for the service the words point to: never another kind of fact.
+                # for the service the words point to: never another kind of fact. A
+                # situation told first is not that: "min søn er hjemløs og drikker meget …
+                # kan I gøre noget?" was read as "what is not included" at 0.99.
                 return Decision(NOT_IN_STANDARDS, service=current, question=text)
             in_service = [s for s in ranked if s.candidate.service_id == service_id]
             decision = self._answer(
@@ -933,10 +937,15 @@ def _states_an_age(found: list[str]) -> bool:
     return False
 
 
+def _tells_first(text: str) -> bool:
+    """Whether a message starts by telling a situation: "min søn er hjemløs …"."""
+    found = words(text)
+    return bool(found) and key(found[0]) in _TELLERS
+
+
 def _states(text: str) -> bool:
     """Whether a message only tells a situation: "Min søn går rundt i beskidt tøj."."""
-    found = words(text)
-    return "?" not in text and bool(found) and key(found[0]) in _TELLERS
+    return "?" not in text and _tells_first(text)
 
 
 def _beyond_facts(candidate: Candidate, service: str | None, text: str) -> Decision:
