@@ -271,11 +271,10 @@ class Answerer:
             {_stem(k) for text in (*c.questions, c.text, c.section) for k in index_keys(text)}
             for c in self.ranker.candidates
         ]
-        self._function_stems = {_stem(key(self._lemmatiser.lemma(w))) for w in FUNCTION_WORDS}
+        self._function_stems = {self._stem_of(w) for w in FUNCTION_WORDS}
         # Each fact's text as written, names included: which facts speak of a named part.
         self._text_stems = [
-            {_stem(key(self._lemmatiser.lemma(w))) for w in words(c.text)}
-            for c in self.ranker.candidates
+            {self._stem_of(w) for w in words(c.text)} for c in self.ranker.candidates
         ]
         self._topics = np.array([c.topic or "" for c in self.ranker.candidates])
         # Every kind of fact there is, also kinds this municipality has no fact of: "hvordan
@@ -536,11 +535,14 @@ class Answerer:
         """The stems of the service parts a message names ("social færdighedstræning")."""
         found = words(text)
         return {
-            _stem(key(self._lemmatiser.lemma(w)))
+            self._stem_of(w)
             for m in self._services.recognise(text).mentions
             if m.part
             for w in found[m.start : m.end]
         }
+
+    def _stem_of(self, word: str) -> str:
+        return _stem(key(self._lemmatiser.lemma(word)))
 
     def _for_service(self, text: str, service_id: str, context: Context, assumed: bool) -> Decision:
         """Answers about one named service, never with another service's fact.
