@@ -276,7 +276,8 @@ class KnowledgeRepository:
 
         About 1.6 s for Ballerup and 1.8 s for Gladsaxe on this project's 2-core machine
         (measured 2026-12-01; 10.8 s and 14.4 s before service names were looked for only
-        where a word starts like them), most of it finding names in every question and text.
+        where a word starts like them); finding names in every question and text is still
+        about half of it, building the ranker's matrices most of the rest.
         """
         with self._answerer_lock:
             if self._answerer is None:
