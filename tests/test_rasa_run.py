@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.rasa import compat, run
+from bot.rasa import compat, run, without_tensorflow
 from bot.rasa.run import cors_arguments
 from tests.servers import assistant_ports, expanded, procfile_command
 
@@ -82,6 +82,10 @@ def rasa_main(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, object]]:
     calls: list[tuple[str, object]] = []
     monkeypatch.setattr(rasa.__main__, "main", lambda: calls.append(("rasa", list(sys.argv))))
     monkeypatch.setattr(compat, "install", lambda disabled=(): calls.append(("install", disabled)))
+    # The test process keeps its own TensorFlow.
+    monkeypatch.setattr(
+        without_tensorflow, "install", lambda: calls.append(("without tensorflow", None))
+    )
     return calls
 
 
@@ -100,9 +104,21 @@ def test_the_server_gets_the_speed_ups_before_rasa_starts(
     monkeypatch.setattr(sys, "argv", ["bot.rasa.run", "run", "--port", "5005"])
     run.main()
     assert rasa_main == [
+        ("without tensorflow", None),
         ("install", frozenset({"graph_runs", "event_classes"})),
         ("rasa", ["rasa", "run", "--port", "5005"]),
     ]
+
+
+@pytest.mark.parametrize("disabled", ["without_tensorflow", "all"])
+def test_tensorflow_is_kept_when_switched_off_for_measuring(
+    monkeypatch: pytest.MonkeyPatch, rasa_main: list[tuple[str, object]], disabled: str
+) -> None:
+    monkeypatch.setenv("FRONTEN_SPEEDUPS_DISABLE", disabled)
+    monkeypatch.setattr(sys, "argv", ["bot.rasa.run", "run"])
+    run.main()
+    assert ("without tensorflow", None) not in rasa_main
+    assert rasa_main[-1] == ("rasa", ["rasa", "run"])
 
 
 @pytest.mark.parametrize("argv", [["--version"], ["train", "--fixed-model-name", "x"], []])
