@@ -318,6 +318,23 @@ def test_who_a_service_is_meant_for_asks_who_can_get_it(real_repository, text, f
     assert [f.uid for f in decision.facts] == [fact]
 
 
+@pytest.mark.parametrize(
+    ("text", "service"),
+    [
+        ("Hvad kan socialpædagogisk vejledning omfatte?", "bostoette"),
+        ("Hvad omfatter et aktivitets- og samværstilbud?", "aktivitets_samvaerstilbud"),
+    ],
+)
+def test_what_a_service_covers_asks_what_it_holds(real_repository, text, service) -> None:
+    # "omfatte" shared its stem with "omfattende støtte" in an eligibility fact, which then
+    # won over what the support holds.
+    decision = real_repository.answerer().decide(
+        text, Context(intent="ask_content", intent_confidence=0.943)
+    )
+    assert (decision.kind, decision.service) == (ANSWER, service)
+    assert decision.facts[0].topic == "content"
+
+
 def test_such_an_arrangement_is_the_service_under_discussion(real_repository) -> None:
     # "sådan en ordning" points back to ledsagerordningen, whose standard says nothing on
     # cost; "ordning" is not a word of the question that its overview's text answers.

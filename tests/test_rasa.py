@@ -129,3 +129,10 @@ def test_a_situation_that_half_fits_a_command_is_left_to_the_answer_action(
 ) -> None:
     assert asyncio.run(agent.parse_message(text))["intent"]["name"] == "nlu_fallback"
     assert asyncio.run(agent.parse_message("stop"))["intent"]["name"] == "stop"
+
+
+def test_getting_hold_of_a_service_asks_how_to_apply(agent) -> None:
+    # "hvordan faar hun fat i en" about § 99 was read as what the support holds (0.82),
+    # and answered with its phases instead of how to get one.
+    parsed = asyncio.run(agent.parse_message("hvordan får min mor fat i en ledsager?"))
+    assert parsed["intent"]["name"] == "ask_apply"

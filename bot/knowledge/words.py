@@ -55,7 +55,8 @@ FUNCTION_WORDS = frozenset(
     skulle som så tak til ud under var ved vi vil ville vor være været ok okay sådan nogen
     min mor far søn datter bror søster servicelov serviceloven servicelovens lov loven
     kommune kommunen kommunens borger borgere borgeren
-    koste koster pris gratis indeholde indeholder indgå indgår indebærer søge søger ansøge
+    koste koster pris gratis indeholde indeholder indgå indgår indebærer omfatte omfatter
+    søge søger ansøge
     ansøgning klage klager klagen vare varer længe lang tid betyde betyder formål hjælp støtte
     hjælpe målgruppe målgruppen tiltænkt målrettet ordning ordningen
     """.split()
