@@ -12,6 +12,7 @@ from bot.knowledge.answering import (
     ANSWER,
     CHOOSE_FACT,
     CHOOSE_SERVICE,
+    CONTACT,
     NO_FACT,
     NOT_IN_STANDARDS,
     Context,
@@ -542,6 +543,22 @@ def test_a_messy_home_points_to_the_cleaning_training(real_db) -> None:
     decision = answerer.decide("kan jeg faa hjaelp til at rydde op, der er saa meget rod herhjemme")
     assert decision.service == "gladsaxe_oprydning_rengoering"
     assert {f.service_id for f in decision.facts} == {"gladsaxe_oprydning_rengoering"}
+
+
+def test_someone_elses_phone_number_is_not_in_the_standards(real_db) -> None:
+    # The standards give no number but Fronten's; a fact about working with the treatment
+    # place is no answer to the number of distriktspsykiatrien, nor Fronten's to a vejleder's.
+    gladsaxe = KnowledgeRepository(real_db, "Gladsaxe").answerer()
+    in_treatment = Context(
+        service="gladsaxe_behandlingstilbud", intent="ask_contact", intent_confidence=0.9
+    )
+    decision = gladsaxe.decide("hvad er telefonnummeret til distriktspsykiatrien?", in_treatment)
+    assert decision.kind == NOT_IN_STANDARDS
+    ballerup = KnowledgeRepository(real_db, "Ballerup").answerer()
+    sure = Context(intent="ask_contact", intent_confidence=0.84)
+    decision = ballerup.decide("Hvad er min vejleders telefonnummer? Hun kom ikke i går.", sure)
+    assert decision.kind == NOT_IN_STANDARDS
+    assert ballerup.decide("hvad er jeres telefonnummer", sure).kind == CONTACT
 
 
 def test_a_name_cut_short_and_a_price_find_the_cost(real_db) -> None:
