@@ -28,7 +28,7 @@ import importlib.machinery
 import logging
 import sys
 import types
-from typing import Any, Callable, Iterable, Iterator, List, Optional, Sequence
+from typing import Any, Iterable, Iterator, List, Optional, Sequence
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +51,20 @@ PLACEHOLDER_PACKAGES = (
 _VERSION = "0.0.0+placeholder"
 
 
-class _PlaceholderType(abc.ABCMeta):
+class _Nothing:
+    """Iterated, counted or tested, a placeholder is empty (a GPU list, a shape)."""
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(())
+
+    def __len__(self) -> int:
+        return 0
+
+    def __bool__(self) -> bool:
+        return False
+
+
+class _PlaceholderType(_Nothing, abc.ABCMeta):
     """A placeholder class's own type: every attribute of the class is a placeholder."""
 
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
@@ -66,22 +79,13 @@ class _PlaceholderType(abc.ABCMeta):
             raise AttributeError(name)
         return _placeholder(f"{cls.__qualname__}.{name}")
 
-    def __iter__(cls) -> Iterator[Any]:
-        return iter(())
-
-    def __len__(cls) -> int:
-        return 0
-
-    def __bool__(cls) -> bool:
-        return False
-
     def __or__(cls, other: Any) -> Any:
         return cls
 
     __ror__ = __or__
 
 
-class Placeholder(metaclass=_PlaceholderType):
+class Placeholder(_Nothing, metaclass=_PlaceholderType):
     """Stands in for any TensorFlow name; instances stand in for any value it returns."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
@@ -98,15 +102,6 @@ class Placeholder(metaclass=_PlaceholderType):
         if name.startswith("__") and name.endswith("__"):
             raise AttributeError(name)
         return Placeholder()
-
-    def __iter__(self) -> Iterator[Any]:
-        return iter(())
-
-    def __len__(self) -> int:
-        return 0
-
-    def __bool__(self) -> bool:
-        return False
 
 
 def _placeholder(qualname: str) -> type:
@@ -183,18 +178,6 @@ def installed() -> bool:
     return any(isinstance(f, _Finder) for f in sys.meta_path)
 
 
-def uninstall() -> None:
-    """Imports the real packages again, for modules imported from now on (the tests)."""
-    sys.meta_path[:] = [f for f in sys.meta_path if not isinstance(f, _Finder)]
-    for name in [n for n in sys.modules if n.split(".", 1)[0] in PLACEHOLDER_PACKAGES]:
-        if isinstance(sys.modules[name], _PlaceholderModule):
-            del sys.modules[name]
-    if _original_loader is not None:
-        from rasa.engine import loader
-
-        loader.load_predict_graph_runner = _original_loader
-
-
 def needs_tensorflow(component: type) -> bool:
     """Whether a graph component, or a class it is built on, comes from a module using TF.
 
@@ -230,15 +213,10 @@ def _is_placeholder(value: Any) -> bool:
     )
 
 
-_original_loader: Optional[Callable[..., Any]] = None
-
-
 def _refuse_models_that_need_tensorflow() -> None:
-    global _original_loader
     from rasa.engine import loader
 
     original = loader.load_predict_graph_runner
-    _original_loader = original
 
     @functools.wraps(original)
     def load_predict_graph_runner(*args: Any, **kwargs: Any) -> Any:
